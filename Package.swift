@@ -1,0 +1,127 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "nimbus",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "nimbus", targets: ["nimbus"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Domain values and rules. No HTTP, NIO or SQL.
+        .target(
+            name: "NimbusCore",
+            dependencies: []
+        ),
+        // Persistence: SQLite through GRDB, and content-addressed code packages.
+        .target(
+            name: "NimbusStore",
+            dependencies: [
+                "NimbusCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The server side of the Lambda Runtime API (2018-06-01).
+        .target(
+            name: "NimbusRuntimeAPI",
+            dependencies: [
+                "NimbusCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // AWS Signature Version 4 verification.
+        .target(
+            name: "NimbusAuth",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Small C shims for process spawning (posix_spawn with setsid/chdir, pidfd).
+        .target(name: "CNimbusSys"),
+        // Execution environments: process supervision, log capture.
+        .target(
+            name: "NimbusSandbox",
+            dependencies: [
+                "NimbusCore",
+                "CNimbusSys",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Invoke routing, environment pools, timeouts, log framing.
+        .target(
+            name: "NimbusInvoke",
+            dependencies: [
+                "NimbusCore",
+                "NimbusStore",
+                "NimbusRuntimeAPI",
+                "NimbusSandbox",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The Lambda REST API: routing, SigV4, AWS-shaped JSON and errors.
+        .target(
+            name: "NimbusControlAPI",
+            dependencies: [
+                "NimbusCore",
+                "NimbusStore",
+                "NimbusInvoke",
+                "NimbusAuth",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Composition root.
+        .target(
+            name: "NimbusServer",
+            dependencies: [
+                "NimbusCore",
+                "NimbusStore",
+                "NimbusRuntimeAPI",
+                "NimbusSandbox",
+                "NimbusInvoke",
+                "NimbusControlAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "nimbus",
+            dependencies: [
+                "NimbusServer",
+                "NimbusStore",
+                "NimbusCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "NimbusCoreTests", dependencies: ["NimbusCore"]),
+        .testTarget(name: "NimbusStoreTests", dependencies: ["NimbusStore", "NimbusCore"]),
+        .testTarget(name: "NimbusRuntimeAPITests", dependencies: ["NimbusRuntimeAPI", "NimbusCore"]),
+        .testTarget(name: "NimbusAuthTests", dependencies: ["NimbusAuth"]),
+        .testTarget(
+            name: "NimbusControlAPITests",
+            dependencies: [
+                "NimbusControlAPI", "NimbusCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

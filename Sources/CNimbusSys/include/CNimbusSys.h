@@ -1,0 +1,16 @@
+#ifndef CNIMBUSSYS_H
+#define CNIMBUSSYS_H
+
+#include <sys/types.h>
+
+/// Starts `path` in a new session (so the whole tree can be signalled as a group),
+/// in directory `cwd`, with stdin from /dev/null and stdout and stderr both on
+/// `output_fd`. Every other descriptor is closed in the child.
+/// Returns 0 and sets *pid_out, or an errno value.
+int nimbus_spawn(const char *path, char *const argv[], char *const envp[],
+                 const char *cwd, int output_fd, pid_t *pid_out);
+
+/// pidfd_open(2): a descriptor that becomes readable when the process exits. -1 on error.
+int nimbus_pidfd_open(pid_t pid);
+
+#endif

@@ -1,0 +1,138 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NimbusAuth
+import NimbusCore
+import NimbusInvoke
+import NimbusStore
+
+/// The Lambda REST API: authenticates, routes and answers with AWS's shapes.
+///
+/// Every request except the code download must carry a valid SigV4 signature.
+/// Errors from lower layers become ``LambdaError``s here, at the edge, and nothing
+/// internal (paths, SQL, stack traces) is sent to the client.
+public struct ControlAPIResponder: HTTPResponder {
+    public typealias Context = BasicRequestContext
+
+    let functions: FunctionService
+    let verifier: SigV4Verifier
+    let logger: Logger
+
+    public init(functions: FunctionService, verifier: SigV4Verifier, logger: Logger) {
+        self.functions = functions
+        self.verifier = verifier
+        self.logger = logger
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let requestId = UUID().uuidString.lowercased()
+        do {
+            var response = try await handle(request)
+            response.headers[.amznRequestId] = requestId
+            return response
+        } catch let error as LambdaError {
+            return Self.errorResponse(error, requestId: requestId)
+        } catch {
+            logger.error("unexpected error: \(error)")
+            return Self.errorResponse(.internalFailure, requestId: requestId)
+        }
+    }
+
+    private func handle(_ request: Request) async throws -> Response {
+        let rawTarget = request.head.path ?? "/"
+        let (rawPath, rawQuery) = Self.split(rawTarget)
+        let route = LambdaRoute(method: request.method.rawValue, rawPath: rawPath)
+
+        if case .codeDownload(let hex) = route {
+            return try functions.codeDownload(sha256Hex: hex)
+        }
+
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > route.bodyLimit {
+            throw Self.tooLarge(route)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: route.bodyLimit)
+        } catch {
+            throw Self.tooLarge(route)
+        }
+
+        try authenticate(request, rawPath: rawPath, rawQuery: rawQuery, body: body)
+        let query = Self.queryItems(rawQuery)
+
+        switch route {
+        case .createFunction:
+            return try functions.create(body: body)
+        case .listFunctions:
+            return try functions.list(marker: query["Marker"], maxItems: query["MaxItems"], functionVersion: query["FunctionVersion"])
+        case .getFunction(let name):
+            return try functions.get(name, qualifier: query["Qualifier"], host: request.head.authority)
+        case .getFunctionConfiguration(let name):
+            return try functions.getConfiguration(name, qualifier: query["Qualifier"])
+        case .updateFunctionCode(let name):
+            return try functions.updateCode(name, body: body)
+        case .updateFunctionConfiguration(let name):
+            return try functions.updateConfiguration(name, body: body)
+        case .deleteFunction(let name):
+            return try functions.delete(name, qualifier: query["Qualifier"])
+        case .invoke(let name):
+            return try await functions.invoke(name, qualifier: query["Qualifier"], headers: request.headers, body: body)
+        case .getAccountSettings:
+            return try functions.accountSettings()
+        case .codeDownload, .unknown:
+            throw LambdaError(.unknownOperation, "Unknown operation: \(request.method.rawValue) \(rawPath)", status: 404)
+        }
+    }
+
+    private func authenticate(_ request: Request, rawPath: String, rawQuery: String?, body: ByteBuffer) throws(LambdaError) {
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(request.headers.count + 1)
+        for field in request.headers {
+            headers.append((field.name.canonicalName, field.value))
+        }
+        // HTTP/1.1's Host arrives as the request's authority.
+        if let authority = request.head.authority, !headers.contains(where: { $0.name == "host" }) {
+            headers.append(("host", authority))
+        }
+        let hash = body.withUnsafeReadableBytes { SigV4Verifier.sha256Hex($0) }
+        let signed = SigV4Request(method: request.method.rawValue, rawPath: rawPath, rawQuery: rawQuery, headers: headers, payloadSHA256Hex: hash)
+        do {
+            _ = try verifier.verify(signed)
+        } catch {
+            throw LambdaError(LambdaError.Code(rawValue: error.code.rawValue) ?? .invalidSignature, error.message, status: error.httpStatus)
+        }
+    }
+
+    static func tooLarge(_ route: LambdaRoute) -> LambdaError {
+        LambdaError(.requestTooLarge, "Request must be smaller than \(route.bodyLimit) bytes for the \(route.operationName) operation")
+    }
+
+    static func split(_ target: String) -> (path: String, query: String?) {
+        guard let mark = target.firstIndex(of: "?") else { return (target, nil) }
+        return (String(target[..<mark]), String(target[target.index(after: mark)...]))
+    }
+
+    /// Decoded query parameters; the first value wins.
+    static func queryItems(_ rawQuery: String?) -> [String: String] {
+        guard let rawQuery, !rawQuery.isEmpty else { return [:] }
+        var items: [String: String] = [:]
+        for pair in rawQuery.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[0])
+            let value = parts.count > 1 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[1])) : ""
+            if items[key] == nil { items[key] = value }
+        }
+        return items
+    }
+
+    /// AWS's error shape: `X-Amzn-ErrorType` and `{"Type":"User","Message":...}`.
+    static func errorResponse(_ error: LambdaError, requestId: String) -> Response {
+        let body = #"{"Type":"# + JSONText.quoted(error.code.faultType) + #","Message":"# + JSONText.quoted(error.message) + "}"
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.amznErrorType] = error.code.rawValue
+        headers[.amznRequestId] = requestId
+        return Response(status: .init(code: error.httpStatus), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

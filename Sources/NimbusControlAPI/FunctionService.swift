@@ -1,0 +1,397 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NimbusCore
+import NimbusInvoke
+import NimbusStore
+
+/// The Lambda operations on functions: wire input in, AWS-shaped responses out.
+public struct FunctionService: Sendable {
+    let account: Account
+    let registry: FunctionRegistry
+    let codeStore: CodeStore
+    let invoker: Invoker
+    let asyncInvoker: AsyncInvoker
+    let logger: Logger
+
+    public init(account: Account, registry: FunctionRegistry, codeStore: CodeStore, invoker: Invoker, asyncInvoker: AsyncInvoker, logger: Logger) {
+        self.account = account
+        self.registry = registry
+        self.codeStore = codeStore
+        self.invoker = invoker
+        self.asyncInvoker = asyncInvoker
+        self.logger = logger
+    }
+
+    // MARK: CreateFunction
+
+    func create(body: ByteBuffer) throws(LambdaError) -> Response {
+        let input: CreateFunctionInput = try decode(body)
+
+        var errors = ValidationErrors()
+        let identifier: FunctionIdentifier?
+        if let rawName = input.functionName {
+            do { identifier = try FunctionIdentifier.parse(rawName) } catch { throw error }
+        } else {
+            errors.add(value: nil, at: "functionName", constraint: "Member must not be null")
+            identifier = nil
+        }
+        FunctionRules.checkRole(input.role, required: true, into: &errors)
+        FunctionRules.checkHandler(input.handler, into: &errors)
+        FunctionRules.checkDescription(input.description, into: &errors)
+        FunctionRules.checkTimeout(input.timeout, into: &errors)
+        FunctionRules.checkMemorySize(input.memorySize, into: &errors)
+        FunctionRules.checkEphemeralStorage(input.ephemeralStorage?.size, into: &errors)
+        FunctionRules.checkArchitectures(input.architectures, into: &errors)
+        if input.code == nil { errors.add(value: nil, at: "code", constraint: "Member must not be null") }
+        try errors.throwIfAny()
+        guard let identifier, let role = input.role, let code = input.code else { throw LambdaError.internalFailure }
+
+        try identifier.checkScope(account)
+        if identifier.qualifier != nil || identifier.name.utf8.count > Limits.functionNameLength {
+            var nameErrors = ValidationErrors()
+            nameErrors.add(value: identifier.name, at: "functionName", constraint: "Member must have length less than or equal to \(Limits.functionNameLength)")
+            try nameErrors.throwIfAny(.invalidParameterValue)
+        }
+        if let packageType = input.packageType, packageType != "Zip" {
+            throw LambdaError(.invalidParameterValue, "Nimbus supports only the Zip package type.")
+        }
+        guard let runtimeName = input.runtime, let handler = input.handler else {
+            throw LambdaError(.invalidParameterValue, "Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+        }
+        let runtime = try FunctionRules.checkRuntime(runtimeName)
+        try FunctionRules.checkEnvironment(input.environment?.variables)
+        if registry.get(identifier.name) != nil { throw .functionAlreadyExists(identifier.name) }
+
+        let stored = try storeCode(code.zipFile, s3Bucket: code.s3Bucket, imageUri: code.imageUri)
+        let configuration = FunctionConfiguration(
+            name: identifier.name,
+            runtime: runtime,
+            role: role,
+            handler: handler,
+            description: input.description ?? "",
+            timeout: input.timeout ?? Limits.defaultTimeout,
+            memorySize: input.memorySize ?? Limits.defaultMemorySize,
+            ephemeralStorageSize: input.ephemeralStorage?.size ?? Limits.defaultEphemeralStorage,
+            environment: input.environment?.variables ?? [:],
+            architectures: input.architectures ?? ["x86_64"],
+            codeSHA256Hex: stored.sha256Hex,
+            codeSize: stored.size
+        )
+        try registry.create(configuration)
+        return try json(FunctionConfigurationOutput(configuration, account: account, codeSHA256Base64: stored.sha256Base64, moment: .created), status: .created)
+    }
+
+    // MARK: Reads
+
+    func get(_ rawName: String, qualifier: String?, host: String?) throws(LambdaError) -> Response {
+        let configuration = try resolve(rawName, qualifier: qualifier)
+        let location = "http://\(host ?? "127.0.0.1")/_nimbus/code/\(configuration.codeSHA256Hex).zip"
+        let output = GetFunctionOutput(
+            configuration: output(configuration, moment: .settled),
+            code: .init(location: location)
+        )
+        return try json(output)
+    }
+
+    func getConfiguration(_ rawName: String, qualifier: String?) throws(LambdaError) -> Response {
+        try json(output(try resolve(rawName, qualifier: qualifier), moment: .settled))
+    }
+
+    func list(marker: String?, maxItems: String?, functionVersion: String?) throws(LambdaError) -> Response {
+        var errors = ValidationErrors()
+        var limit = 50
+        if let maxItems {
+            if let value = Int(maxItems) {
+                if value < 1 {
+                    errors.add(value: maxItems, at: "maxItems", constraint: "Member must have value greater than or equal to 1")
+                } else if value > 10000 {
+                    errors.add(value: maxItems, at: "maxItems", constraint: "Member must have value less than or equal to 10000")
+                }
+                limit = min(max(value, 1), 10000)
+            } else {
+                throw LambdaError(.invalidParameterValue, "Value '\(maxItems)' at 'maxItems' is not a valid integer")
+            }
+        }
+        if let functionVersion, functionVersion != "ALL" {
+            errors.add(value: functionVersion, at: "functionVersion", constraint: "Member must satisfy enum value set: [ALL]")
+        }
+        try errors.throwIfAny()
+        let page = registry.list(after: marker.flatMap(Self.decodeMarker), limit: limit + 1)
+        let items = page.prefix(limit)
+        let next = page.count > limit ? items.last.map { Self.encodeMarker($0.name) } : nil
+        return try json(ListFunctionsOutput(functions: items.map { output($0, moment: .settled) }, nextMarker: next))
+    }
+
+    func accountSettings() throws(LambdaError) -> Response {
+        let usage = registry.usage()
+        return try json(AccountSettingsOutput(
+            accountLimit: .init(
+                totalCodeSize: Limits.totalCodeSize,
+                codeSizeUnzipped: Limits.unzippedCodeSize,
+                codeSizeZipped: Limits.zippedCodeSize,
+                concurrentExecutions: Limits.concurrentExecutions,
+                unreservedConcurrentExecutions: Limits.concurrentExecutions
+            ),
+            accountUsage: .init(totalCodeSize: usage.totalCodeSize, functionCount: usage.functionCount)
+        ))
+    }
+
+    func codeDownload(sha256Hex: String) throws(LambdaError) -> Response {
+        guard let data = FileManager.default.contents(atPath: codeStore.zipPath(for: sha256Hex)) else {
+            throw LambdaError(.resourceNotFound, "The resource you requested does not exist.")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/zip"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    // MARK: Updates
+
+    func updateCode(_ rawName: String, body: ByteBuffer) throws(LambdaError) -> Response {
+        let input: UpdateFunctionCodeInput = try decode(body)
+        var errors = ValidationErrors()
+        FunctionRules.checkArchitectures(input.architectures, into: &errors)
+        try errors.throwIfAny()
+        let name = try unqualifiedName(rawName)
+        guard let existing = registry.get(name) else { throw .functionNotFound(account.functionArn(name)) }
+        try checkRevision(input.revisionId, existing)
+        let stored = try storeCode(input.zipFile, s3Bucket: input.s3Bucket, imageUri: input.imageUri)
+        if input.dryRun == true {
+            var preview = existing
+            preview.codeSHA256Hex = stored.sha256Hex
+            preview.codeSize = stored.size
+            return try json(FunctionConfigurationOutput(preview, account: account, codeSHA256Base64: stored.sha256Base64, moment: .settled))
+        }
+        let updated = try registry.update(name, notFound: .functionNotFound(account.functionArn(name))) { (configuration: inout FunctionConfiguration) throws(LambdaError) in
+            configuration.codeSHA256Hex = stored.sha256Hex
+            configuration.codeSize = stored.size
+            if let architectures = input.architectures { configuration.architectures = architectures }
+        }
+        return try json(FunctionConfigurationOutput(updated, account: account, codeSHA256Base64: stored.sha256Base64, moment: .updated))
+    }
+
+    func updateConfiguration(_ rawName: String, body: ByteBuffer) throws(LambdaError) -> Response {
+        let input: UpdateFunctionConfigurationInput = try decode(body)
+        var errors = ValidationErrors()
+        FunctionRules.checkRole(input.role, required: false, into: &errors)
+        FunctionRules.checkHandler(input.handler, into: &errors)
+        FunctionRules.checkDescription(input.description, into: &errors)
+        FunctionRules.checkTimeout(input.timeout, into: &errors)
+        FunctionRules.checkMemorySize(input.memorySize, into: &errors)
+        FunctionRules.checkEphemeralStorage(input.ephemeralStorage?.size, into: &errors)
+        try errors.throwIfAny()
+        let name = try unqualifiedName(rawName)
+        let runtime = try input.runtime.map { (value: String) throws(LambdaError) -> Runtime in try FunctionRules.checkRuntime(value) }
+        try FunctionRules.checkEnvironment(input.environment?.variables)
+        let update = FunctionConfigurationUpdate(
+            runtime: runtime,
+            role: input.role,
+            handler: input.handler,
+            description: input.description,
+            timeout: input.timeout,
+            memorySize: input.memorySize,
+            ephemeralStorageSize: input.ephemeralStorage?.size,
+            environment: input.environment.map { $0.variables ?? [:] }
+        )
+        let updated = try registry.update(name, notFound: .functionNotFound(account.functionArn(name))) { (configuration: inout FunctionConfiguration) throws(LambdaError) in
+            try checkRevision(input.revisionId, configuration)
+            update.apply(to: &configuration)
+        }
+        return try json(output(updated, moment: .updated))
+    }
+
+    func delete(_ rawName: String, qualifier: String?) throws(LambdaError) -> Response {
+        let identifier = try FunctionIdentifier.parse(rawName)
+        try identifier.checkScope(account)
+        let resolved = try identifier.resolvedQualifier(qualifier)
+        if resolved == "$LATEST" {
+            throw LambdaError(.invalidParameterValue, "$LATEST version cannot be deleted without deleting the function.")
+        }
+        if let resolved {
+            throw .functionNotFound(account.functionArn(identifier.name, qualifier: resolved))
+        }
+        try registry.delete(identifier.name, notFound: .functionNotFound(account.functionArn(identifier.name)))
+        return Response(status: .noContent)
+    }
+
+    // MARK: Invoke
+
+    func invoke(_ rawName: String, qualifier: String?, headers: HTTPFields, body: ByteBuffer) async throws(LambdaError) -> Response {
+        let identifier = try FunctionIdentifier.parse(rawName)
+        try identifier.checkScope(account)
+        let resolved = try identifier.resolvedQualifier(qualifier)
+        var errors = ValidationErrors()
+        let invocationType = headers[.amzInvocationType] ?? "RequestResponse"
+        if !["RequestResponse", "Event", "DryRun"].contains(invocationType) {
+            errors.add(value: invocationType, at: "invocationType", constraint: "Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
+        }
+        let logType = headers[.amzLogType] ?? "None"
+        if !["None", "Tail"].contains(logType) {
+            errors.add(value: logType, at: "logType", constraint: "Member must satisfy enum value set: [None, Tail]")
+        }
+        try errors.throwIfAny()
+        guard registry.get(identifier.name) != nil else {
+            throw .functionNotFound(account.functionArn(identifier.name))
+        }
+        if let resolved, resolved != "$LATEST" {
+            throw .functionNotFound(account.functionArn(identifier.name, qualifier: resolved))
+        }
+        let clientContext = try Self.decodeClientContext(headers[.amzClientContext])
+        let payload = try Self.checkedPayload(body)
+
+        let request = InvokeRequest(functionName: identifier.name, payload: payload, clientContext: clientContext, wantsLogTail: logType == "Tail")
+        switch invocationType {
+        case "DryRun":
+            return Response(status: .noContent)
+        case "Event":
+            if payload.readableBytes > Limits.asyncPayload {
+                throw LambdaError(.requestTooLarge, "Request must be smaller than \(Limits.asyncPayload) bytes for the InvokeAsync operation")
+            }
+            asyncInvoker.enqueue(request)
+            return Response(status: .accepted, headers: [.contentType: "application/json"])
+        default:
+            let result = try await invoker.invoke(request)
+            var responseHeaders = HTTPFields()
+            responseHeaders.reserveCapacity(4)
+            responseHeaders[.contentType] = "application/json"
+            responseHeaders[.amzExecutedVersion] = result.executedVersion
+            if let functionError = result.functionError {
+                responseHeaders[.amzFunctionError] = functionError
+            }
+            if let tail = result.logTail {
+                responseHeaders[.amzLogResult] = Data(tail.utf8).base64EncodedString()
+            }
+            return Response(status: .ok, headers: responseHeaders, body: .init(byteBuffer: result.payload))
+        }
+    }
+
+    /// The payload must be JSON, as Lambda requires; an empty body is the event `{}`.
+    static func checkedPayload(_ body: ByteBuffer) throws(LambdaError) -> ByteBuffer {
+        guard body.readableBytes > 0 else { return ByteBuffer(string: "{}") }
+        let valid = body.withUnsafeReadableBytes { bytes in
+            (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil
+        }
+        guard valid else {
+            throw LambdaError(.invalidRequestContent, "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a valid JSON value")
+        }
+        return body
+    }
+
+    /// `X-Amz-Client-Context` is base64 of a JSON object; the runtime gets the JSON.
+    static func decodeClientContext(_ header: String?) throws(LambdaError) -> String? {
+        guard let header, !header.isEmpty else { return nil }
+        guard let data = Data(base64Encoded: header),
+              (try? JSONSerialization.jsonObject(with: data)) is [String: Any]
+        else {
+            throw LambdaError(.invalidRequestContent, "Client context must be a valid Base64-encoded JSON object.")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    // MARK: Helpers
+
+    private func resolve(_ rawName: String, qualifier: String?) throws(LambdaError) -> FunctionConfiguration {
+        let identifier = try FunctionIdentifier.parse(rawName)
+        try identifier.checkScope(account)
+        let resolved = try identifier.resolvedQualifier(qualifier)
+        guard let configuration = registry.get(identifier.name) else {
+            throw .functionNotFound(account.functionArn(identifier.name))
+        }
+        if let resolved, resolved != "$LATEST" {
+            throw .functionNotFound(account.functionArn(identifier.name, qualifier: resolved))
+        }
+        return configuration
+    }
+
+    private func unqualifiedName(_ rawName: String) throws(LambdaError) -> String {
+        let identifier = try FunctionIdentifier.parse(rawName)
+        try identifier.checkScope(account)
+        if identifier.qualifier != nil {
+            throw LambdaError(.invalidParameterValue, "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.")
+        }
+        return identifier.name
+    }
+
+    private func checkRevision(_ expected: String?, _ configuration: FunctionConfiguration) throws(LambdaError) {
+        if let expected, expected != configuration.revisionId {
+            throw LambdaError(.preconditionFailed, "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+        }
+    }
+
+    /// Decodes, checks and stores a zip given as base64 `ZipFile`.
+    private func storeCode(_ zipFile: String?, s3Bucket: String?, imageUri: String?) throws(LambdaError) -> StoredCode {
+        if imageUri != nil {
+            throw LambdaError(.invalidParameterValue, "Please don't provide ImageUri when updating a function with packageType Zip.")
+        }
+        if s3Bucket != nil, zipFile == nil {
+            throw LambdaError(.invalidParameterValue, "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist")
+        }
+        guard let zipFile else {
+            throw LambdaError(.invalidParameterValue, "Please provide a source for function code.")
+        }
+        guard let zip = Data(base64Encoded: zipFile) else {
+            throw LambdaError(.invalidParameterValue, "Could not unzip uploaded file. Please check your file, then try to upload again.")
+        }
+        do {
+            return try codeStore.store(zip: zip)
+        } catch {
+            switch error.code {
+            case .zippedTooLarge:
+                throw LambdaError(.requestTooLarge, "Zipped size must be smaller than \(Limits.zippedCodeSize) bytes")
+            case .unzippedTooLarge:
+                throw LambdaError(.invalidParameterValue, "Unzipped size must be smaller than \(Limits.unzippedCodeSize) bytes")
+            case .notAZip:
+                throw LambdaError(.invalidParameterValue, "Could not unzip uploaded file. Please check your file, then try to upload again.")
+            case .unsafeEntry:
+                throw LambdaError(.invalidParameterValue, "Could not unzip uploaded file. The deployment package contains an entry that would be written outside the function's folder (an absolute path, a '..' component, or a symbolic link pointing outside).")
+            case .conflict, .notFound, .revisionMismatch, .io:
+                logger.error("could not store code: \(error)")
+                throw LambdaError.internalFailure
+            }
+        }
+    }
+
+    private func output(_ configuration: FunctionConfiguration, moment: FunctionConfigurationOutput.Moment) -> FunctionConfigurationOutput {
+        FunctionConfigurationOutput(configuration, account: account, codeSHA256Base64: Self.base64(hex: configuration.codeSHA256Hex), moment: moment)
+    }
+
+    static func base64(hex: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(hex.utf8.count / 2)
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return Data(bytes).base64EncodedString()
+    }
+
+    /// ListFunctions markers are opaque to clients: base64 of the last name returned.
+    static func encodeMarker(_ name: String) -> String { Data(name.utf8).base64EncodedString() }
+    static func decodeMarker(_ marker: String) -> String? {
+        Data(base64Encoded: marker).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private func decode<T: Decodable>(_ body: ByteBuffer) throws(LambdaError) -> T {
+        let data = body.withUnsafeReadableBytes { Data($0) }
+        do {
+            return try LambdaJSON.decoder.decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw LambdaError(.invalidRequestContent, "Could not parse request body into json: Could not parse payload into json: Cannot deserialize value of the expected type for field '\(field)'")
+        } catch {
+            throw LambdaError(.invalidRequestContent, "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a valid JSON value")
+        }
+    }
+
+    private func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws(LambdaError) -> Response {
+        do {
+            let data = try LambdaJSON.encoder.encode(value)
+            return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        } catch {
+            throw LambdaError.internalFailure
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// A Lambda API operation, parsed from the method and the raw (percent-encoded) path.
+///
+/// Paths follow botocore's model (`data/lambda/2015-03-31/service-2.json`).
+enum LambdaRoute: Equatable, Sendable {
+    case createFunction
+    case listFunctions
+    case getFunction(String)
+    case getFunctionConfiguration(String)
+    case updateFunctionCode(String)
+    case updateFunctionConfiguration(String)
+    case deleteFunction(String)
+    case invoke(String)
+    case getAccountSettings
+    /// The download behind GetFunction's `Code.Location` (unsigned; the digest is the capability).
+    case codeDownload(sha256Hex: String)
+    case unknown
+
+    /// The operation name AWS uses in size-limit messages.
+    var operationName: String {
+        switch self {
+        case .createFunction: "CreateFunction"
+        case .updateFunctionCode: "UpdateFunctionCode"
+        case .invoke: "InvokeFunction"
+        default: "Request"
+        }
+    }
+
+    init(method: String, rawPath: String) {
+        let segments = rawPath.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        func decoded(_ index: Int) -> String {
+            segments[index].removingPercentEncoding ?? segments[index]
+        }
+        switch (method, segments.count) {
+        case ("POST", 2) where segments == ["2015-03-31", "functions"]:
+            self = .createFunction
+        case ("GET", 2) where segments == ["2015-03-31", "functions"]:
+            self = .listFunctions
+        case ("GET", 2) where segments == ["2016-08-19", "account-settings"]:
+            self = .getAccountSettings
+        case ("GET", 3) where segments[0] == "_nimbus" && segments[1] == "code" && segments[2].hasSuffix(".zip"):
+            let hex = String(segments[2].dropLast(4))
+            self = hex.count == 64 && hex.allSatisfy(\.isHexDigit) ? .codeDownload(sha256Hex: hex) : .unknown
+        case (_, 3) where segments[0] == "2015-03-31" && segments[1] == "functions":
+            switch method {
+            case "GET": self = .getFunction(decoded(2))
+            case "DELETE": self = .deleteFunction(decoded(2))
+            default: self = .unknown
+            }
+        case (_, 4) where segments[0] == "2015-03-31" && segments[1] == "functions":
+            switch (method, segments[3]) {
+            case ("GET", "configuration"): self = .getFunctionConfiguration(decoded(2))
+            case ("PUT", "configuration"): self = .updateFunctionConfiguration(decoded(2))
+            case ("PUT", "code"): self = .updateFunctionCode(decoded(2))
+            case ("POST", "invocations"): self = .invoke(decoded(2))
+            default: self = .unknown
+            }
+        default:
+            self = .unknown
+        }
+    }
+
+    /// The largest request body the operation accepts before AWS answers 413.
+    var bodyLimit: Int {
+        switch self {
+        case .createFunction, .updateFunctionCode: 70_167_211
+        case .invoke: 6_291_456
+        default: 1_048_576
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// A function's `$LATEST` configuration: everything GetFunctionConfiguration reports.
+///
+/// Code is referenced by its SHA-256 (hex), which is also its address in the code store.
+public struct FunctionConfiguration: Sendable, Equatable {
+    public var name: String
+    public var runtime: Runtime
+    public var role: String
+    public var handler: String
+    public var description: String
+    public var timeout: Int
+    public var memorySize: Int
+    public var ephemeralStorageSize: Int
+    public var environment: [String: String]
+    public var architectures: [String]
+    public var codeSHA256Hex: String
+    public var codeSize: Int64
+    public var revisionId: String
+    public var lastModified: Date
+    public var packageType: String
+    public var logFormat: String
+    public var logGroup: String
+    public var tracingMode: String
+
+    public init(
+        name: String,
+        runtime: Runtime,
+        role: String,
+        handler: String,
+        description: String = "",
+        timeout: Int = Limits.defaultTimeout,
+        memorySize: Int = Limits.defaultMemorySize,
+        ephemeralStorageSize: Int = Limits.defaultEphemeralStorage,
+        environment: [String: String] = [:],
+        architectures: [String] = ["x86_64"],
+        codeSHA256Hex: String,
+        codeSize: Int64,
+        revisionId: String = UUID().uuidString.lowercased(),
+        lastModified: Date = Date(),
+        packageType: String = "Zip",
+        logFormat: String = "Text",
+        logGroup: String? = nil,
+        tracingMode: String = "PassThrough"
+    ) {
+        self.name = name
+        self.runtime = runtime
+        self.role = role
+        self.handler = handler
+        self.description = description
+        self.timeout = timeout
+        self.memorySize = memorySize
+        self.ephemeralStorageSize = ephemeralStorageSize
+        self.environment = environment
+        self.architectures = architectures
+        self.codeSHA256Hex = codeSHA256Hex
+        self.codeSize = codeSize
+        self.revisionId = revisionId
+        self.lastModified = lastModified
+        self.packageType = packageType
+        self.logFormat = logFormat
+        self.logGroup = logGroup ?? "/aws/lambda/\(name)"
+        self.tracingMode = tracingMode
+    }
+
+    /// Marks a change: a new RevisionId and LastModified, as every AWS update does.
+    public mutating func touch(now: Date = Date()) {
+        revisionId = UUID().uuidString.lowercased()
+        lastModified = now
+    }
+}
+
+/// A partial update, as UpdateFunctionConfiguration carries it: nil means unchanged.
+public struct FunctionConfigurationUpdate: Sendable, Equatable {
+    public var runtime: Runtime?
+    public var role: String?
+    public var handler: String?
+    public var description: String?
+    public var timeout: Int?
+    public var memorySize: Int?
+    public var ephemeralStorageSize: Int?
+    public var environment: [String: String]?
+    public var revisionId: String?
+
+    public init(
+        runtime: Runtime? = nil, role: String? = nil, handler: String? = nil, description: String? = nil,
+        timeout: Int? = nil, memorySize: Int? = nil, ephemeralStorageSize: Int? = nil,
+        environment: [String: String]? = nil, revisionId: String? = nil
+    ) {
+        self.runtime = runtime
+        self.role = role
+        self.handler = handler
+        self.description = description
+        self.timeout = timeout
+        self.memorySize = memorySize
+        self.ephemeralStorageSize = ephemeralStorageSize
+        self.environment = environment
+        self.revisionId = revisionId
+    }
+
+    /// Applies the non-nil fields to a configuration.
+    public func apply(to configuration: inout FunctionConfiguration) {
+        if let runtime { configuration.runtime = runtime }
+        if let role { configuration.role = role }
+        if let handler { configuration.handler = handler }
+        if let description { configuration.description = description }
+        if let timeout { configuration.timeout = timeout }
+        if let memorySize { configuration.memorySize = memorySize }
+        if let ephemeralStorageSize { configuration.ephemeralStorageSize = ephemeralStorageSize }
+        if let environment { configuration.environment = environment }
+    }
+}

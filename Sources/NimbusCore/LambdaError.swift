@@ -1,0 +1,71 @@
+/// An error a client of the Lambda API sees: AWS's error type, message and HTTP status.
+///
+/// This is the catalogue of client-facing failures. Lower layers throw their own
+/// errors; the edge maps them to a `LambdaError` before anything leaves the server.
+public struct LambdaError: Error, Sendable, Equatable {
+    /// AWS's error type name, sent as `X-Amzn-ErrorType`.
+    public enum Code: String, Sendable, Equatable {
+        case resourceNotFound = "ResourceNotFoundException"
+        case resourceConflict = "ResourceConflictException"
+        case invalidParameterValue = "InvalidParameterValueException"
+        case validation = "ValidationException"
+        case requestTooLarge = "RequestEntityTooLargeException"
+        case invalidRequestContent = "InvalidRequestContentException"
+        case unsupportedMediaType = "UnsupportedMediaTypeException"
+        case tooManyRequests = "TooManyRequestsException"
+        case service = "ServiceException"
+        case unknownOperation = "UnknownOperationException"
+        case missingAuthenticationToken = "MissingAuthenticationTokenException"
+        case incompleteSignature = "IncompleteSignatureException"
+        case unrecognizedClient = "UnrecognizedClientException"
+        case invalidSignature = "InvalidSignatureException"
+        case accessDenied = "AccessDeniedException"
+        case preconditionFailed = "PreconditionFailedException"
+
+        /// The HTTP status AWS answers with for this error type.
+        public var httpStatus: Int {
+            switch self {
+            case .resourceNotFound, .unknownOperation: 404
+            case .resourceConflict: 409
+            case .invalidParameterValue, .validation, .invalidRequestContent, .incompleteSignature: 400
+            case .requestTooLarge: 413
+            case .preconditionFailed: 412
+            case .unsupportedMediaType: 415
+            case .tooManyRequests: 429
+            case .service: 500
+            case .missingAuthenticationToken, .unrecognizedClient, .invalidSignature, .accessDenied: 403
+            }
+        }
+
+        /// Whether AWS reports the fault as the caller's (`User`) or its own (`Service`).
+        public var faultType: String { self == .service ? "Service" : "User" }
+    }
+
+    public var code: Code
+    public var message: String
+    /// Overrides `code.httpStatus` where AWS uses an unusual status for a code.
+    public var statusOverride: Int?
+
+    public init(_ code: Code, _ message: String, status: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.statusOverride = status
+    }
+
+    public var httpStatus: Int { statusOverride ?? code.httpStatus }
+}
+
+extension LambdaError {
+    /// `Function not found: <arn>` (404).
+    public static func functionNotFound(_ arn: String) -> LambdaError {
+        LambdaError(.resourceNotFound, "Function not found: \(arn)")
+    }
+
+    /// `Function already exist: <name>` (409), AWS's own wording.
+    public static func functionAlreadyExists(_ name: String) -> LambdaError {
+        LambdaError(.resourceConflict, "Function already exist: \(name)")
+    }
+
+    /// A failure inside Nimbus. The message never carries internal detail.
+    public static let internalFailure = LambdaError(.service, "An internal error occurred. Please try again.")
+}

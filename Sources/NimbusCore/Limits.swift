@@ -1,0 +1,33 @@
+/// Lambda's quotas, as AWS applies them to the control and invoke APIs.
+public enum Limits {
+    public static let memorySize: ClosedRange<Int> = 128...10240
+    public static let timeout: ClosedRange<Int> = 1...900
+    public static let ephemeralStorage: ClosedRange<Int> = 512...10240
+    public static let defaultMemorySize = 128
+    public static let defaultTimeout = 3
+    public static let defaultEphemeralStorage = 512
+    /// Zipped deployment package uploaded directly (50 MB).
+    public static let zippedCodeSize = 52_428_800
+    /// Unzipped deployment package (250 MB).
+    public static let unzippedCodeSize = 262_144_000
+    /// Largest CreateFunction/UpdateFunctionCode request body AWS accepts.
+    public static let codeRequestBody = 70_167_211
+    /// Synchronous invocation request and response payloads (6 MB).
+    public static let syncPayload = 6_291_456
+    /// The size the Runtime API accepts for a response before answering 413.
+    public static let runtimeResponse = 6_291_556
+    /// Asynchronous invocation payload (1 MB).
+    public static let asyncPayload = 1_048_576
+    /// All environment variables, measured as AWS does, as their JSON (4 KB).
+    public static let environmentSize = 4096
+    public static let descriptionLength = 256
+    public static let handlerLength = 128
+    public static let functionNameLength = 64
+    public static let functionIdentifierLength = 140
+    /// Total code storage (75 GB), reported by GetAccountSettings.
+    public static let totalCodeSize: Int64 = 80_530_636_800
+    public static let concurrentExecutions = 1000
+    public static let unreservedConcurrentExecutionsMinimum = 100
+    /// How long a log tail returned by `X-Amz-Log-Result` can be.
+    public static let logTailBytes = 4096
+}

@@ -1,0 +1,74 @@
+import Synchronization
+
+/// The execution environments of one function.
+///
+/// Idle environments are reused last-in first-out, so the warmest one serves next and
+/// the coldest ones age out under keep-alive. A `generation` counter retires
+/// environments started for an older configuration or code.
+final class FunctionPool: Sendable {
+    private struct State {
+        var idle: [ExecutionEnvironment] = []
+        var busy = 0
+        var generation = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// The generation new environments must be started with.
+    var generation: Int { state.withLock { $0.generation } }
+
+    /// Takes an idle environment of the current generation, or nil (cold start needed).
+    /// Counts the caller as busy either way; pair with ``release(_:healthy:)`` or ``abandon()``.
+    func acquire() -> ExecutionEnvironment? {
+        state.withLock { state in
+            state.busy += 1
+            return state.idle.popLast()
+        }
+    }
+
+    /// Returns an environment after an invocation. Returns false (and the caller retires
+    /// it) when it is unhealthy or from an older generation.
+    func release(_ environment: ExecutionEnvironment, healthy: Bool) -> Bool {
+        state.withLock { state in
+            state.busy -= 1
+            guard healthy, environment.generation == state.generation else { return false }
+            state.idle.append(environment)
+            return true
+        }
+    }
+
+    /// Ends a busy slot that never got an environment (start failed).
+    func abandon() {
+        state.withLock { $0.busy -= 1 }
+    }
+
+    /// Moves to a new generation and hands back the idle environments to retire.
+    /// Busy ones retire when released.
+    func advanceGeneration() -> [ExecutionEnvironment] {
+        state.withLock { state in
+            state.generation += 1
+            defer { state.idle.removeAll() }
+            return state.idle
+        }
+    }
+
+    /// Removes idle environments last used before `cutoff`.
+    func evictIdle(lastUsedBefore cutoff: ContinuousClock.Instant) -> [ExecutionEnvironment] {
+        state.withLock { state in
+            var kept: [ExecutionEnvironment] = []
+            var evicted: [ExecutionEnvironment] = []
+            for environment in state.idle {
+                if environment.lastUsed.withLock({ $0 }) < cutoff {
+                    evicted.append(environment)
+                } else {
+                    kept.append(environment)
+                }
+            }
+            state.idle = kept
+            return evicted
+        }
+    }
+
+    /// Idle and busy counts, for tests and metrics.
+    var counts: (idle: Int, busy: Int) { state.withLock { ($0.idle.count, $0.busy) } }
+}

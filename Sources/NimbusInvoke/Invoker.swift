@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import NIOCore
+import NimbusCore
+import NimbusRuntimeAPI
+import NimbusStore
+
+/// A synchronous invocation as the Invoke API receives it.
+public struct InvokeRequest: Sendable {
+    public var functionName: String
+    public var payload: ByteBuffer
+    /// Decoded JSON of `X-Amz-Client-Context`.
+    public var clientContext: String?
+    public var wantsLogTail: Bool
+
+    public init(functionName: String, payload: ByteBuffer, clientContext: String? = nil, wantsLogTail: Bool = false) {
+        self.functionName = functionName
+        self.payload = payload
+        self.clientContext = clientContext
+        self.wantsLogTail = wantsLogTail
+    }
+}
+
+/// What the Invoke API returns.
+public struct InvokeResult: Sendable {
+    public var requestId: String
+    public var payload: ByteBuffer
+    /// `Unhandled` when the function or the platform reported an error.
+    public var functionError: String?
+    /// This invocation's log (last 4 KB), when asked for.
+    public var logTail: String?
+    public var executedVersion: String
+}
+
+/// Runs invocations: finds or starts an environment, hands it the event, and turns the
+/// outcome into Lambda's response.
+///
+/// There is no global lock on dispatch: each function's pool has its own short lock,
+/// and the registry lookup is a dictionary read.
+public final class Invoker: Sendable {
+    let registry: FunctionRegistry
+    let codeStore: CodeStore
+    let context: ExecutionEnvironment.Context
+    let logger: Logger
+
+    public init(registry: FunctionRegistry, codeStore: CodeStore, account: Account, runtimeAPI: RuntimeAPIServer, sink: LogSink, runtimeDirectory: String, logger: Logger) {
+        self.registry = registry
+        self.codeStore = codeStore
+        self.context = ExecutionEnvironment.Context(account: account, runtimeAPI: runtimeAPI, sink: sink, runtimeDirectory: runtimeDirectory)
+        self.logger = logger
+    }
+
+    /// Invokes `$LATEST` of a function synchronously.
+    public func invoke(_ request: InvokeRequest) async throws(LambdaError) -> InvokeResult {
+        guard let entry = registry.entry(request.functionName) else {
+            throw .functionNotFound(context.account.functionArn(request.functionName))
+        }
+        let function = entry.configuration
+        let requestId = UUID().uuidString.lowercased()
+        let invocation = Invocation(
+            requestId: requestId,
+            payload: request.payload,
+            invokedFunctionArn: context.account.functionArn(function.name),
+            traceId: Self.traceId(),
+            clientContext: request.clientContext,
+            timeout: .seconds(Int64(function.timeout))
+        )
+
+        let environment: ExecutionEnvironment
+        if let warm = entry.pool.acquire() {
+            environment = warm
+        } else {
+            do {
+                let directory = try codeStore.directory(for: function.codeSHA256Hex).path
+                environment = try await ExecutionEnvironment.start(
+                    function: function, codeDirectory: directory, generation: entry.pool.generation, context: context
+                )
+            } catch let failure as ExecutionEnvironment.StartFailure {
+                entry.pool.abandon()
+                return try startFailed(failure, requestId: requestId, function: function, wantsLogTail: request.wantsLogTail)
+            } catch {
+                entry.pool.abandon()
+                logger.error("could not find code for \(function.name): \(error)")
+                throw .internalFailure
+            }
+        }
+
+        let (outcome, tail) = await environment.invoke(invocation)
+        let healthy = !outcome.endsEnvironment
+        if !entry.pool.release(environment, healthy: healthy) {
+            environment.retire()
+        }
+        let (payload, functionError) = response(for: outcome, requestId: requestId, function: function, environment: environment)
+        return InvokeResult(
+            requestId: requestId,
+            payload: payload,
+            functionError: functionError,
+            logTail: request.wantsLogTail ? tail : nil,
+            executedVersion: "$LATEST"
+        )
+    }
+
+    /// Maps an outcome to the payload and `X-Amz-Function-Error` Lambda returns.
+    func response(for outcome: InvocationOutcome, requestId: String, function: FunctionConfiguration, environment: ExecutionEnvironment) -> (ByteBuffer, String?) {
+        switch outcome {
+        case .response(let body):
+            return (body, nil)
+        case .error(let body, let type):
+            if body.readableBytes == 0 {
+                return (Self.buffer(JSONText.platformError(type: type ?? "Runtime.Unknown", message: "")), "Unhandled")
+            }
+            return (body, "Unhandled")
+        case .initError(let body, let type):
+            if body.readableBytes == 0 {
+                return (Self.buffer(JSONText.platformError(type: type ?? "Runtime.Unknown", message: "RequestId: \(requestId) Error: Runtime failed to start")), "Unhandled")
+            }
+            return (body, "Unhandled")
+        case .responseTooLarge:
+            return (Self.buffer(#"{"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"}"#), "Unhandled")
+        case .timedOut:
+            let seconds = String(format: "%.2f", Double(function.timeout))
+            return (Self.buffer(JSONText.platformError(type: "Sandbox.Timedout", message: "RequestId: \(requestId) Error: Task timed out after \(seconds) seconds")), "Unhandled")
+        case .terminated:
+            let reason: String
+            switch environment.exitStatus {
+            case .exited(0)?, nil:
+                reason = "Runtime exited without providing a reason"
+            case let status?:
+                reason = "Runtime exited with error: \(status.lambdaDescription)"
+            }
+            return (Self.buffer(JSONText.platformError(type: "Runtime.ExitError", message: "RequestId: \(requestId) Error: \(reason)")), "Unhandled")
+        }
+    }
+
+    private func startFailed(_ failure: ExecutionEnvironment.StartFailure, requestId: String, function: FunctionConfiguration, wantsLogTail: Bool) throws(LambdaError) -> InvokeResult {
+        switch failure {
+        case .invalidEntrypoint(let message):
+            let payload = JSONText.platformError(type: "Runtime.InvalidEntrypoint", message: "RequestId: \(requestId) Error: \(message)")
+            let tail = wantsLogTail
+                ? "START RequestId: \(requestId) Version: $LATEST\n\(message)\nEND RequestId: \(requestId)\nREPORT RequestId: \(requestId)\tDuration: 0.00 ms\tBilled Duration: 1 ms\tMemory Size: \(function.memorySize) MB\tMax Memory Used: 0 MB\t\n"
+                : nil
+            return InvokeResult(requestId: requestId, payload: Self.buffer(payload), functionError: "Unhandled", logTail: tail, executedVersion: "$LATEST")
+        case .platform(let error):
+            logger.error("could not start an environment for \(function.name): \(error)")
+            throw .internalFailure
+        }
+    }
+
+    /// Retires idle environments not used within `keepAlive`.
+    @discardableResult
+    public func evictIdle(keepAlive: Duration) -> Int {
+        registry.evictIdle(lastUsedBefore: .now - keepAlive)
+    }
+
+    /// Retires every environment.
+    public func shutdown() {
+        registry.retireAll()
+    }
+
+    static func buffer(_ text: String) -> ByteBuffer {
+        ByteBuffer(string: text)
+    }
+
+    /// An X-Ray style trace header: `Root=1-<time>-<24 hex>;Parent=<16 hex>;Sampled=0`.
+    static func traceId() -> String {
+        let time = String(UInt32(Date().timeIntervalSince1970), radix: 16)
+        return "Root=1-\(time)-\(randomHex(12));Parent=\(randomHex(8));Sampled=0;Lineage=1:\(randomHex(4)):0"
+    }
+}

@@ -1,0 +1,50 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Serves the Runtime API, one listening socket per execution environment.
+///
+/// Each environment gets its own loopback port, so the connection itself says which
+/// environment is calling and no lookup or shared lock sits on the invoke path.
+public struct RuntimeAPIServer: Sendable {
+    let group: any EventLoopGroup
+    let host: String
+
+    public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, host: String = "127.0.0.1") {
+        self.group = group
+        self.host = host
+    }
+
+    /// A bound Runtime API for one environment.
+    public struct Binding: Sendable {
+        public let endpoint: RuntimeEndpoint
+        public let channel: any Channel
+        /// `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`.
+        public let address: String
+
+        /// Stops listening and closes the environment's connections.
+        public func close() {
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Binds a new endpoint on an ephemeral loopback port.
+    public func bind(onInitialized: @escaping @Sendable (NIODeadline) -> Void = { _ in }) async throws -> Binding {
+        let eventLoop = group.next()
+        let endpoint = RuntimeEndpoint(eventLoop: eventLoop, onInitialized: onInitialized)
+        let channel = try await ServerBootstrap(group: eventLoop)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(endpoint: endpoint))
+                }
+            }
+            .bind(host: host, port: 0)
+            .get()
+        let port = channel.localAddress?.port ?? 0
+        return Binding(endpoint: endpoint, channel: channel, address: "\(host):\(port)")
+    }
+}

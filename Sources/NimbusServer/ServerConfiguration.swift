@@ -1,0 +1,40 @@
+import Foundation
+import NimbusCore
+
+/// Everything `nimbus serve` needs; every field has an embedded default.
+public struct ServerConfiguration: Sendable {
+    /// The documented local credential pair, used when none is configured.
+    public static let defaultAccessKeyId = "nimbus"
+    public static let defaultSecretAccessKey = "nimbus"
+
+    public var host: String
+    public var port: Int
+    public var dataDirectory: URL
+    public var account: Account
+    public var accessKeyId: String
+    public var secretAccessKey: String
+    /// How long an idle environment is kept warm before it is stopped (scale to zero).
+    public var keepAlive: Duration
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 9000,
+        dataDirectory: URL = URL(fileURLWithPath: ".nimbus"),
+        account: Account = Account(),
+        accessKeyId: String = ServerConfiguration.defaultAccessKeyId,
+        secretAccessKey: String = ServerConfiguration.defaultSecretAccessKey,
+        keepAlive: Duration = .seconds(600)
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.account = account
+        self.accessKeyId = accessKeyId
+        self.secretAccessKey = secretAccessKey
+        self.keepAlive = keepAlive
+    }
+
+    public var databasePath: String { dataDirectory.appendingPathComponent("nimbus.sqlite").path }
+    public var codeDirectory: URL { dataDirectory.appendingPathComponent("code", isDirectory: true) }
+    public var runtimeDirectory: URL { dataDirectory.appendingPathComponent("runtime", isDirectory: true) }
+}

@@ -1,0 +1,187 @@
+import Crypto
+import Foundation
+import GRDB
+import NimbusCore
+import ZIPFoundation
+
+/// A deployment package after it has been checked and stored.
+public struct StoredCode: Sendable, Equatable {
+    /// Lowercase hex SHA-256 of the zip: the package's address.
+    public var sha256Hex: String
+    /// The same digest in base64, as Lambda's `CodeSha256` reports it.
+    public var sha256Base64: String
+    public var size: Int64
+    public var unzippedSize: Int64
+}
+
+/// Content-addressed storage for deployment packages.
+///
+/// Layout under `root`: `<sha256>.zip` (the upload as received) and `<sha256>/` (its
+/// contents, unpacked once). Both are written under temporary names and renamed into
+/// place, so a crash never leaves a half-written package at a real address.
+///
+/// Rules, enforced before anything is written:
+/// 1. The bytes must be a zip; else `.notAZip`.
+/// 2. No entry may have an absolute path or a `..` component, and no symlink may
+///    point outside the package; else `.unsafeEntry`. Why: the package is unpacked
+///    on the host, and an entry that escapes could overwrite anything Nimbus can write.
+/// 3. The declared unzipped size must be within Lambda's 250 MB; else `.unzippedTooLarge`.
+public struct CodeStore: Sendable {
+    public let root: URL
+    let database: NimbusDatabase
+
+    public init(root: URL, database: NimbusDatabase) throws(StoreError) {
+        self.root = root
+        self.database = database
+        do {
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(.io, underlying: error)
+        }
+    }
+
+    /// Checks, stores and unpacks a zip; idempotent for identical bytes.
+    public func store(zip: Data) throws(StoreError) -> StoredCode {
+        if zip.count > Limits.zippedCodeSize { throw StoreError(.zippedTooLarge) }
+        let digest = SHA256.hash(data: zip)
+        let hex = digest.map { String(format: "%02x", $0) }.joined()
+        let base64 = Data(digest).base64EncodedString()
+
+        let archive: Archive
+        do {
+            archive = try Archive(data: zip, accessMode: .read)
+        } catch {
+            throw StoreError(.notAZip, underlying: error)
+        }
+        let unzippedSize = try Self.check(archive)
+
+        let zipURL = root.appendingPathComponent("\(hex).zip")
+        let directory = root.appendingPathComponent(hex, isDirectory: true)
+        let fileManager = FileManager.default
+        do {
+            if !fileManager.fileExists(atPath: zipURL.path) {
+                let temporary = root.appendingPathComponent(".\(hex).zip.\(UUID().uuidString)")
+                try zip.write(to: temporary)
+                try Self.rename(temporary, to: zipURL)
+            }
+            if !fileManager.fileExists(atPath: directory.path) {
+                do {
+                    try unpack(archive, into: directory)
+                } catch {
+                    throw StoreError(.notAZip, underlying: error)
+                }
+            }
+            try database.pool.write { db in
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO code_package (sha256, size, unzipped_size, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [hex, zip.count, unzippedSize, Date().timeIntervalSince1970]
+                )
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.io, underlying: error)
+        }
+        return StoredCode(sha256Hex: hex, sha256Base64: base64, size: Int64(zip.count), unzippedSize: unzippedSize)
+    }
+
+    /// The unpacked folder for a stored package, unpacking it again if it went missing.
+    public func directory(for sha256Hex: String) throws(StoreError) -> URL {
+        let directory = root.appendingPathComponent(sha256Hex, isDirectory: true)
+        if FileManager.default.fileExists(atPath: directory.path) { return directory }
+        let zipURL = root.appendingPathComponent("\(sha256Hex).zip")
+        do {
+            let archive = try Archive(url: zipURL, accessMode: .read)
+            _ = try Self.check(archive)
+            try unpack(archive, into: directory)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.notFound, underlying: error)
+        }
+        return directory
+    }
+
+    /// A presigned-style location for GetFunction's `Code.Location`.
+    public func zipPath(for sha256Hex: String) -> String {
+        root.appendingPathComponent("\(sha256Hex).zip").path
+    }
+
+    /// Applies the rules above to every entry, and returns the total unzipped size.
+    static func check(_ archive: Archive) throws(StoreError) -> Int64 {
+        var total: UInt64 = 0
+        for entry in archive {
+            total += entry.uncompressedSize
+            if total > UInt64(Limits.unzippedCodeSize) { throw StoreError(.unzippedTooLarge) }
+            guard let components = safeComponents(entry.path) else { throw StoreError(.unsafeEntry) }
+            if entry.type == .symlink {
+                var target = Data()
+                do {
+                    _ = try archive.extract(entry, skipCRC32: true) { target.append($0) }
+                } catch {
+                    throw StoreError(.notAZip, underlying: error)
+                }
+                let link = String(decoding: target, as: UTF8.self)
+                guard symlinkStaysInside(link: link, entryComponents: components) else {
+                    throw StoreError(.unsafeEntry)
+                }
+            }
+        }
+        return Int64(total)
+    }
+
+    /// Splits an entry path into components, or nil if it is absolute or climbs out.
+    static func safeComponents(_ path: String) -> [Substring]? {
+        if path.hasPrefix("/") || path.hasPrefix("\\") { return nil }
+        let components = path.split(whereSeparator: { $0 == "/" || $0 == "\\" })
+        if components.contains("..") { return nil }
+        return components.filter { $0 != "." }
+    }
+
+    /// Whether a symlink at `entryComponents` pointing to `link` resolves inside the package.
+    static func symlinkStaysInside(link: String, entryComponents: [Substring]) -> Bool {
+        if link.hasPrefix("/") || link.isEmpty { return false }
+        var stack = Array(entryComponents.dropLast())
+        for component in link.split(separator: "/") {
+            switch component {
+            case ".": continue
+            case "..":
+                if stack.isEmpty { return false }
+                stack.removeLast()
+            default:
+                stack.append(component)
+            }
+        }
+        return true
+    }
+
+    private func unpack(_ archive: Archive, into directory: URL) throws {
+        let fileManager = FileManager.default
+        let temporary = root.appendingPathComponent(".unpack-\(UUID().uuidString)", isDirectory: true)
+        try fileManager.createDirectory(at: temporary, withIntermediateDirectories: true)
+        do {
+            for entry in archive {
+                guard let components = Self.safeComponents(entry.path), !components.isEmpty else { continue }
+                let destination = components.reduce(temporary) { $0.appendingPathComponent(String($1)) }
+                // Checked above: symlinks stay inside, so ZIPFoundation's stricter per-folder check is not needed.
+                _ = try archive.extract(entry, to: destination, skipCRC32: false, allowUncontainedSymlinks: true)
+            }
+            try Self.rename(temporary, to: directory)
+        } catch {
+            try? fileManager.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    /// Renames atomically; losing a race to an identical package is fine.
+    private static func rename(_ source: URL, to destination: URL) throws {
+        if Glibc.rename(source.path, destination.path) != 0 {
+            let code = errno
+            if code == EEXIST || code == ENOTEMPTY {
+                try? FileManager.default.removeItem(at: source)
+                return
+            }
+            throw StoreError(.io, underlying: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO))
+        }
+    }
+}

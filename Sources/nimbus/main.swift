@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NimbusCore
+import NimbusServer
+import NimbusStore
+
+@main
+struct Nimbus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nimbus",
+        abstract: "A self-hosted, AWS Lambda-compatible serverless platform.",
+        subcommands: [Serve.self, Logs.self]
+    )
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Lambda API server.")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 9000
+    @Option(name: .customLong("data-dir"), help: "Where functions, code and logs are kept.") var dataDir = ".nimbus"
+    @Option(name: .customLong("account-id"), help: "Account id in ARNs (env NIMBUS_ACCOUNT_ID).") var accountId: String?
+    @Option(help: "Region in ARNs and the runtime environment (env NIMBUS_REGION).") var region: String?
+    @Option(name: .customLong("keep-alive-seconds"), help: "Seconds an idle environment stays warm.") var keepAliveSeconds: Double = 600
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.") var logLevel = "notice"
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        var logger = Logger(label: "nimbus")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+        let account = Account(
+            id: accountId ?? env["NIMBUS_ACCOUNT_ID"] ?? "000000000000",
+            region: region ?? env["NIMBUS_REGION"] ?? "us-east-1"
+        )
+        let configuration = ServerConfiguration(
+            host: host,
+            port: port,
+            dataDirectory: URL(fileURLWithPath: dataDir),
+            account: account,
+            accessKeyId: env["NIMBUS_ACCESS_KEY_ID"] ?? ServerConfiguration.defaultAccessKeyId,
+            secretAccessKey: env["NIMBUS_SECRET_ACCESS_KEY"] ?? ServerConfiguration.defaultSecretAccessKey,
+            keepAlive: .milliseconds(Int64(keepAliveSeconds * 1000))
+        )
+        let app = try NimbusServer.build(configuration, logger: logger)
+        try await app.runService()
+    }
+}
+
+struct Logs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a function's logs.")
+
+    @Argument(help: "The function's name.") var name: String
+    @Option(name: .customLong("data-dir"), help: "The server's data directory.") var dataDir = ".nimbus"
+    @Flag(help: "Keep printing new lines as they arrive.") var follow = false
+
+    func run() async throws {
+        let configuration = ServerConfiguration(dataDirectory: URL(fileURLWithPath: dataDir))
+        let store = LogStore(database: try NimbusDatabase(path: configuration.databasePath))
+        let group = "/aws/lambda/\(name)"
+        var last: Int64 = 0
+        repeat {
+            let events = try store.events(logGroup: group, afterId: last)
+            var text = ""
+            for event in events {
+                text += event.message + "\n"
+                last = event.id
+            }
+            if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }
+            if follow { try await Task.sleep(for: .milliseconds(250)) }
+        } while follow
+    }
+}
