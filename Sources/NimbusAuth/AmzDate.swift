@@ -154,7 +154,9 @@ struct AmzDate: Sendable, Equatable, Comparable {
 
     // MARK: - Text helpers
 
-    private static let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    private static let monthNames = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ]
 
     /// The month number (1...12) of an English month name or its three-letter abbreviation.
     private static func month(_ name: String) -> Int? {

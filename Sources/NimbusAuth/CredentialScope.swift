@@ -38,7 +38,8 @@ struct CredentialScope: Sendable, Equatable {
         }
         let day = String(timestamp.prefix(8))
         if date != day {
-            message += "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+            message +=
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
                 + "'\(date)' != '\(day)', from '\(timestamp)'."
         }
         return message.isEmpty ? nil : message

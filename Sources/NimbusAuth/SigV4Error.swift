@@ -88,7 +88,8 @@ extension SigV4Error {
 
     /// An `Authorization` component without `=`.
     static func notKeyValuePair(_ component: String, header: String) -> SigV4Error {
-        incomplete("'\(component)' not a valid key=value pair (missing equal-sign) in Authorization header: '\(header)'.")
+        incomplete(
+            "'\(component)' not a valid key=value pair (missing equal-sign) in Authorization header: '\(header)'.")
     }
 
     /// A date that is not `yyyyMMdd'T'HHmmss'Z'` (or, for `Date`, not an HTTP date).

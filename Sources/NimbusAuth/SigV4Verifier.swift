@@ -94,7 +94,8 @@ public struct SigV4Verifier: Sendable {
                 timestamp: claim.timestamp, scope: scope.scope, canonicalRequest: canonical.text
             )
             if key.isValid(signatureHex: claim.signature, for: stringToSign) {
-                try checkContentSHA256(request.firstHeader(named: "x-amz-content-sha256"), against: request.payloadSHA256Hex)
+                try checkContentSHA256(
+                    request.firstHeader(named: "x-amz-content-sha256"), against: request.payloadSHA256Hex)
                 return scope.accessKeyId
             }
         }
@@ -105,7 +106,9 @@ public struct SigV4Verifier: Sendable {
     ///
     /// One per query form (botocore's as-sent form, and the re-encoded form
     /// when it differs) and payload hash (see `payloadCandidates`); usually just one.
-    func canonicalRequests(for request: SigV4Request, claim: SignatureClaim, signedNames: [String]) -> [CanonicalRequest] {
+    func canonicalRequests(for request: SigV4Request, claim: SignatureClaim, signedNames: [String])
+        -> [CanonicalRequest]
+    {
         let contentSHA256 = request.firstHeader(named: "x-amz-content-sha256")
         let headers = CanonicalRequest.canonicalHeaders(signedNames: signedNames, of: request)
         let uri = CanonicalRequest.canonicalURI(rawPath: request.rawPath)

@@ -4,7 +4,7 @@ import Foundation
 public enum AWSDate {
     /// `2026-11-23T10:15:00.000+0000`, the format of `LastModified`.
     public static func lastModified(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let seconds = millis / 1000
         let c = civil(seconds)
         return String(

@@ -56,7 +56,7 @@ public struct FunctionConfiguration: Sendable, Equatable {
         self.codeSHA256Hex = codeSHA256Hex
         self.codeSize = codeSize
         self.revisionId = revisionId
-        self.lastModified = lastModified
+        self.lastModified = Self.milliseconds(lastModified)
         self.packageType = packageType
         self.logFormat = logFormat
         self.logGroup = logGroup ?? "/aws/lambda/\(name)"
@@ -66,7 +66,16 @@ public struct FunctionConfiguration: Sendable, Equatable {
     /// Marks a change: a new RevisionId and LastModified, as every AWS update does.
     public mutating func touch(now: Date = Date()) {
         revisionId = UUID().uuidString.lowercased()
-        lastModified = now
+        lastModified = Self.milliseconds(now)
+    }
+
+    /// Dates are kept to the millisecond, the precision of `LastModified` and of the store.
+    public static func milliseconds(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: Double(unixMilliseconds(date)) / 1000)
+    }
+
+    public static func unixMilliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 }
 

@@ -39,7 +39,7 @@ public final class NimbusDatabase: Sendable {
                 t.column("code_sha256", .text).notNull()  // hex, the code store address
                 t.column("code_size", .integer).notNull()
                 t.column("revision_id", .text).notNull()
-                t.column("last_modified", .double).notNull()  // Unix seconds
+                t.column("last_modified", .integer).notNull()  // Unix milliseconds
                 t.column("package_type", .text).notNull()
                 t.column("log_format", .text).notNull()
                 t.column("log_group", .text).notNull()

@@ -106,7 +106,7 @@ struct FunctionRow: Codable, FetchableRecord, PersistableRecord {
     var code_sha256: String
     var code_size: Int64
     var revision_id: String
-    var last_modified: Double
+    var last_modified: Int64
     var package_type: String
     var log_format: String
     var log_group: String
@@ -126,7 +126,7 @@ struct FunctionRow: Codable, FetchableRecord, PersistableRecord {
         code_sha256 = f.codeSHA256Hex
         code_size = f.codeSize
         revision_id = f.revisionId
-        last_modified = f.lastModified.timeIntervalSince1970
+        last_modified = FunctionConfiguration.unixMilliseconds(f.lastModified)
         package_type = f.packageType
         log_format = f.logFormat
         log_group = f.logGroup
@@ -148,7 +148,7 @@ struct FunctionRow: Codable, FetchableRecord, PersistableRecord {
             codeSHA256Hex: code_sha256,
             codeSize: code_size,
             revisionId: revision_id,
-            lastModified: Date(timeIntervalSince1970: last_modified),
+            lastModified: Date(timeIntervalSince1970: Double(last_modified) / 1000),
             packageType: package_type,
             logFormat: log_format,
             logGroup: log_group,

@@ -48,7 +48,12 @@ struct AmzDateTests {
         #expect(try #require(AmzDate(httpDate: text)).secondsSince1970 == 1_440_938_160)
     }
 
-    @Test("rejects malformed HTTP dates", arguments: ["yesterday", "Sun, 31 Feb 2015 12:36:00 GMT", "Sun, 30 Aug 2015 12:36:00 PST8", "Sun, 30 Aug 2015 25:00:00 GMT", ""])
+    @Test(
+        "rejects malformed HTTP dates",
+        arguments: [
+            "yesterday", "Sun, 31 Feb 2015 12:36:00 GMT", "Sun, 30 Aug 2015 12:36:00 PST8",
+            "Sun, 30 Aug 2015 25:00:00 GMT", "",
+        ])
     func rejectsBadHTTPDates(text: String) {
         #expect(AmzDate(httpDate: text) == nil)
     }

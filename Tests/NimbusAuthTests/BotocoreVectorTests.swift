@@ -75,8 +75,15 @@ struct BotocoreVectorTests {
     @Test("rejects a changed path", arguments: Fixtures.acceptedVectors)
     func tamperedPath(vector: BotocoreVector) throws {
         var request = vector.request
-        request.rawPath = request.rawPath.replacingOccurrences(of: "function", with: "functiom")
-        #expect(request.rawPath != vector.rawPath)
+        request.rawPath += "x"
+        #expect(Fixtures.failure(Fixtures.verifier(), request) == .signatureMismatch)
+    }
+
+    @Test("rejects the ARN path sent decoded: the wire encoding is signed")
+    func decodedPath() throws {
+        var request = try Fixtures.vector("invokeArnWithVersionInPath").request
+        request.rawPath = try #require(PercentEncoding.decode(request.rawPath))
+        #expect(request.rawPath.contains(":$LATEST/"))
         #expect(Fixtures.failure(Fixtures.verifier(), request) == .signatureMismatch)
     }
 
@@ -211,7 +218,8 @@ struct BotocoreVectorTests {
         var request = vector.request
         if vector.isPresigned {
             let query = try #require(vector.rawQuery)
-            request.rawQuery = query.replacingOccurrences(of: "X-Amz-Signature=", with: "X-Amz-Signature=0")
+            request.rawQuery =
+                query.replacingOccurrences(of: "X-Amz-Signature=", with: "X-Amz-Signature=0")
                 .dropLast().description
         } else {
             let authorization = try #require(request.firstHeader(named: "Authorization"))

@@ -8,7 +8,9 @@ struct CanonicalRequestTests {
     @Test("the wire path is percent-encoded once more")
     func doubleEncodesPath() {
         #expect(
-            CanonicalRequest.canonicalURI(rawPath: "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af%3A%24LATEST/invocations")
+            CanonicalRequest.canonicalURI(
+                rawPath:
+                    "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af%3A%24LATEST/invocations")
                 == "/2015-03-31/functions/arn%253Aaws%253Alambda%253Aus-east-1%253A1%253Afunction%253Af%253A%2524LATEST/invocations"
         )
         #expect(CanonicalRequest.canonicalURI(rawPath: "/example space/~x") == "/example%20space/~x")
@@ -44,7 +46,8 @@ struct CanonicalRequestTests {
         #expect(CanonicalRequest.canonicalQuery(rawQuery: nil, style: .asSent) == "")
         #expect(CanonicalRequest.canonicalQuery(rawQuery: "", style: .asSent) == "")
         #expect(
-            CanonicalRequest.canonicalQuery(rawQuery: "b=1&X-Amz-Signature=ff&a=2", excluding: "X-Amz-Signature", style: .asSent)
+            CanonicalRequest.canonicalQuery(
+                rawQuery: "b=1&X-Amz-Signature=ff&a=2", excluding: "X-Amz-Signature", style: .asSent)
                 == "a=2&b=1"
         )
     }

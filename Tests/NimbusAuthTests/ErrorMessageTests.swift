@@ -34,7 +34,8 @@ struct ErrorMessageTests {
 
     @Test("an Authorization header without any SigV4 parameter")
     func bearerToken() throws {
-        let error = try Self.error(Self.request(headers: [(name: "Authorization", value: "eyJhbGciOiJIUzI1NiJ9.e30.x")]))
+        let error = try Self.error(
+            Self.request(headers: [(name: "Authorization", value: "eyJhbGciOiJIUzI1NiJ9.e30.x")]))
         #expect(error.code == .incompleteSignature)
         #expect(error.code.rawValue == "IncompleteSignatureException")
         #expect(
@@ -62,7 +63,8 @@ struct ErrorMessageTests {
 
     @Test("a component without an equal sign")
     func missingEqualSign() throws {
-        let header = "AWS4-HMAC-SHA256 Credential=AKIDNIMBUSEXAMPLE /20261123/us-east-1/lambda/aws4_request, "
+        let header =
+            "AWS4-HMAC-SHA256 Credential=AKIDNIMBUSEXAMPLE /20261123/us-east-1/lambda/aws4_request, "
             + "SignedHeaders=host;x-amz-date, Signature=\(Self.signature)"
         let error = try Self.error(Self.request(headers: [Self.amzDate, (name: "Authorization", value: header)]))
         #expect(error.code == .incompleteSignature)
@@ -75,7 +77,8 @@ struct ErrorMessageTests {
 
     @Test("an unsupported algorithm")
     func unsupportedAlgorithm() throws {
-        let header = "AWS4-HMAC-SHA512 Credential=\(Self.credential), SignedHeaders=host;x-amz-date, "
+        let header =
+            "AWS4-HMAC-SHA512 Credential=\(Self.credential), SignedHeaders=host;x-amz-date, "
             + "Signature=\(Self.signature)"
         let error = try Self.error(Self.request(headers: [Self.amzDate, (name: "Authorization", value: header)]))
         #expect(error.code == .incompleteSignature)
@@ -84,7 +87,8 @@ struct ErrorMessageTests {
 
     @Test("a credential without five parts")
     func shortCredential() throws {
-        let header = "AWS4-HMAC-SHA256 Credential=AKIDNIMBUSEXAMPLE/20261123/lambda/aws4_request, "
+        let header =
+            "AWS4-HMAC-SHA256 Credential=AKIDNIMBUSEXAMPLE/20261123/lambda/aws4_request, "
             + "SignedHeaders=host;x-amz-date, Signature=\(Self.signature)"
         let error = try Self.error(Self.request(headers: [Self.amzDate, (name: "Authorization", value: header)]))
         #expect(error.code == .incompleteSignature)
@@ -97,7 +101,8 @@ struct ErrorMessageTests {
 
     @Test("a credential scope that does not fit the request")
     func badScope() throws {
-        let header = "AWS4-HMAC-SHA256 Credential=AKIDNIMBUSEXAMPLE/20261122/us-east-1/s3/aws4_reqest, "
+        let header =
+            "AWS4-HMAC-SHA256 Credential=AKIDNIMBUSEXAMPLE/20261122/us-east-1/s3/aws4_reqest, "
             + "SignedHeaders=host;x-amz-date, Signature=\(Self.signature)"
         let error = try Self.error(Self.request(headers: [Self.amzDate, (name: "Authorization", value: header)]))
         #expect(error.code == .invalidSignature)
@@ -112,7 +117,8 @@ struct ErrorMessageTests {
 
     @Test("a date not in ISO 8601 basic format")
     func badDate() throws {
-        let header = "AWS4-HMAC-SHA256 Credential=\(Self.credential), SignedHeaders=host;x-amz-date, "
+        let header =
+            "AWS4-HMAC-SHA256 Credential=\(Self.credential), SignedHeaders=host;x-amz-date, "
             + "Signature=\(Self.signature)"
         let request = Self.request(headers: [
             (name: "X-Amz-Date", value: "2026-11-23T10:15:00Z"), (name: "Authorization", value: header),
@@ -127,7 +133,8 @@ struct ErrorMessageTests {
 
     @Test("host not among the signed headers")
     func hostNotSigned() throws {
-        let header = "AWS4-HMAC-SHA256 Credential=\(Self.credential), SignedHeaders=x-amz-date, "
+        let header =
+            "AWS4-HMAC-SHA256 Credential=\(Self.credential), SignedHeaders=x-amz-date, "
             + "Signature=\(Self.signature)"
         let error = try Self.error(Self.request(headers: [Self.amzDate, (name: "Authorization", value: header)]))
         #expect(error.code == .invalidSignature)
@@ -137,7 +144,8 @@ struct ErrorMessageTests {
 
     @Test("a request dated too long ago, in AWS's words")
     func expiredWording() throws {
-        let header = "AWS4-HMAC-SHA256 Credential=AKIDNIMBUSEXAMPLE/20261123/us-east-1/lambda/aws4_request, "
+        let header =
+            "AWS4-HMAC-SHA256 Credential=AKIDNIMBUSEXAMPLE/20261123/us-east-1/lambda/aws4_request, "
             + "SignedHeaders=host;x-amz-date, Signature=\(Self.signature)"
         let request = Self.request(headers: [
             (name: "X-Amz-Date", value: "20261123T000000Z"), (name: "Authorization", value: header),
@@ -153,7 +161,8 @@ struct ErrorMessageTests {
 
     @Test("a request dated in the future, in AWS's words")
     func notYetCurrentWording() throws {
-        let header = "AWS4-HMAC-SHA256 Credential=AKIDNIMBUSEXAMPLE/20261123/us-east-1/lambda/aws4_request, "
+        let header =
+            "AWS4-HMAC-SHA256 Credential=AKIDNIMBUSEXAMPLE/20261123/us-east-1/lambda/aws4_request, "
             + "SignedHeaders=host;x-amz-date, Signature=\(Self.signature)"
         let request = Self.request(headers: [
             (name: "X-Amz-Date", value: "20261123T002000Z"), (name: "Authorization", value: header),

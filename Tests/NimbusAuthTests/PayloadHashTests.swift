@@ -8,7 +8,8 @@ struct PayloadHashTests {
     @Test("hashes an empty body to the well-known value")
     func empty() {
         #expect(SigV4Verifier.sha256Hex([UInt8]()) == SigV4Verifier.emptyPayloadSHA256Hex)
-        #expect(SigV4Verifier.emptyPayloadSHA256Hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            SigV4Verifier.emptyPayloadSHA256Hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 
     @Test("hashes contiguous and non-contiguous sequences alike")
@@ -16,7 +17,9 @@ struct PayloadHashTests {
         let bytes = (0..<40_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let lazy = bytes.lazy.map { $0 }
         #expect(SigV4Verifier.sha256Hex(bytes) == SigV4Verifier.sha256Hex(lazy))
-        #expect(SigV4Verifier.sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            SigV4Verifier.sha256Hex(Array("abc".utf8))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     @Test("writes and reads lowercase hex")

@@ -83,7 +83,8 @@ struct VerifierBehaviorTests {
 
     @Test("an empty region is not")
     func emptyRegion() throws {
-        let signed = TestSigner.sign(Self.request(), region: "", signedHeaders: ["host", "x-amz-date"], canonicalQuery: "")
+        let signed = TestSigner.sign(
+            Self.request(), region: "", signedHeaders: ["host", "x-amz-date"], canonicalQuery: "")
         let error = try #require(Fixtures.failure(Fixtures.verifier(), signed))
         #expect(error.code == .invalidSignature)
         #expect(error.message == "Credential should be scoped to a valid region, not ''. ")
@@ -115,7 +116,9 @@ struct VerifierBehaviorTests {
         let header = try #require(signed.firstHeader(named: "Authorization"))
         let range = try #require(header.range(of: "Signature="))
         let upper = String(header[..<range.upperBound]) + header[range.upperBound...].uppercased()
-        #expect(try Fixtures.verifier().verify(signed.replacingHeader("Authorization", with: upper)) == BotocoreVectors.accessKeyId)
+        #expect(
+            try Fixtures.verifier().verify(signed.replacingHeader("Authorization", with: upper))
+                == BotocoreVectors.accessKeyId)
     }
 
     @Test("a truncated or non-hex signature does not verify", arguments: ["abcd", String(repeating: "z", count: 64)])
@@ -124,7 +127,9 @@ struct VerifierBehaviorTests {
         let header = try #require(signed.firstHeader(named: "Authorization"))
         let range = try #require(header.range(of: "Signature="))
         let broken = String(header[..<range.upperBound]) + signature
-        #expect(Fixtures.failure(Fixtures.verifier(), signed.replacingHeader("Authorization", with: broken)) == .signatureMismatch)
+        #expect(
+            Fixtures.failure(Fixtures.verifier(), signed.replacingHeader("Authorization", with: broken))
+                == .signatureMismatch)
     }
 
     @Test("the verifier can be shared across tasks")
