@@ -24,11 +24,14 @@ struct CredentialScope: Sendable, Equatable {
     }
 
     /// AWS's complaints about the scope for a request at `timestamp`, in AWS's
-    /// order, joined; `nil` when the scope is acceptable. Any non-empty region is accepted.
-    func problems(expectedService: String, timestamp: String) -> String? {
+    /// order, joined; `nil` when the scope is acceptable. When `expectedRegion` is nil,
+    /// any non-empty region is accepted.
+    func problems(expectedService: String, expectedRegion: String? = nil, timestamp: String) -> String? {
         var message = ""
         if region.isEmpty {
             message += "Credential should be scoped to a valid region, not '\(region)'. "
+        } else if let expectedRegion, region != expectedRegion {
+            message += "Credential should be scoped to a valid region. "
         }
         if service != expectedService {
             message += "Credential should be scoped to correct service: '\(expectedService)'. "

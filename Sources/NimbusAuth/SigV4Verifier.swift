@@ -12,12 +12,14 @@ import Foundation
 /// 2. all parts present, `key=value` syntax, date format;
 /// 3. request time within `allowedSkew` of now (or, presigned, before its expiry);
 /// 4. `host` signed, algorithm `AWS4-HMAC-SHA256`, five-part credential;
-/// 5. credential scope: service, terminator and day (any region is accepted);
+/// 5. credential scope: service, region (when configured), terminator and day;
 /// 6. access key known;
 /// 7. signature matches, compared in constant time.
 public struct SigV4Verifier: Sendable {
     /// The service name the credential scope must carry, e.g. `lambda`.
     public let service: String
+    /// The region the credential scope must carry; nil accepts any.
+    public let region: String?
     /// How far the request time may be from now, either way, in seconds.
     public let allowedSkew: TimeInterval
     /// Secret keys by access key id.
@@ -35,9 +37,11 @@ public struct SigV4Verifier: Sendable {
     public init(
         credentials: [SigV4Credentials],
         service: String,
+        region: String? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
         allowedSkew: TimeInterval = 300
     ) {
+        self.region = region
         var secrets: [String: String] = [:]
         for credential in credentials where secrets[credential.accessKeyId] == nil {
             secrets[credential.accessKeyId] = credential.secretAccessKey
@@ -80,7 +84,7 @@ public struct SigV4Verifier: Sendable {
         }
         guard claim.algorithm == "AWS4-HMAC-SHA256" else { throw .unsupportedAlgorithm(claim.algorithm) }
         let scope = try CredentialScope(parsing: claim.credential)
-        if let problems = scope.problems(expectedService: service, timestamp: claim.timestamp) {
+        if let problems = scope.problems(expectedService: service, expectedRegion: region, timestamp: claim.timestamp) {
             throw .invalid(problems)
         }
         guard let secret = secrets[scope.accessKeyId] else { throw .unrecognizedClient }

@@ -29,7 +29,9 @@ public struct ControlAPIResponder: HTTPResponder {
         let requestId = UUID().uuidString.lowercased()
         do {
             var response = try await handle(request)
-            response.headers[.amznRequestId] = requestId
+            if response.headers[.amznRequestId] == nil {
+                response.headers[.amznRequestId] = requestId
+            }
             return response
         } catch let error as LambdaError {
             return Self.errorResponse(error, requestId: requestId)

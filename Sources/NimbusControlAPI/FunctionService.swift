@@ -109,7 +109,8 @@ public struct FunctionService: Sendable {
                 } else if value > 10000 {
                     errors.add(value: maxItems, at: "maxItems", constraint: "Member must have value less than or equal to 10000")
                 }
-                limit = min(max(value, 1), 10000)
+                // AWS returns at most 50 per page, whatever MaxItems says.
+                limit = min(max(value, 1), 50)
             } else {
                 throw LambdaError(.invalidParameterValue, "Value '\(maxItems)' at 'maxItems' is not a valid integer")
             }
@@ -121,7 +122,7 @@ public struct FunctionService: Sendable {
         let page = registry.list(after: marker.flatMap(Self.decodeMarker), limit: limit + 1)
         let items = page.prefix(limit)
         let next = page.count > limit ? items.last.map { Self.encodeMarker($0.name) } : nil
-        return try json(ListFunctionsOutput(functions: items.map { output($0, moment: .settled) }, nextMarker: next))
+        return try json(ListFunctionsOutput(functions: items.map { output($0, moment: .listed) }, nextMarker: next))
     }
 
     func accountSettings() throws(LambdaError) -> Response {
@@ -256,6 +257,8 @@ public struct FunctionService: Sendable {
             var responseHeaders = HTTPFields()
             responseHeaders.reserveCapacity(4)
             responseHeaders[.contentType] = "application/json"
+            // The API request id is the invocation's, as in START/END/REPORT.
+            responseHeaders[.amznRequestId] = result.requestId
             responseHeaders[.amzExecutedVersion] = result.executedVersion
             if let functionError = result.functionError {
                 responseHeaders[.amzFunctionError] = functionError

@@ -82,7 +82,7 @@ struct FunctionConfigurationOutput: Encodable {
     var environment: Environment
     var tracingConfig: TracingConfig
     var revisionId: String
-    var state: String
+    var state: String?
     var stateReason: String?
     var stateReasonCode: String?
     var lastUpdateStatus: String?
@@ -92,14 +92,15 @@ struct FunctionConfigurationOutput: Encodable {
     var architectures: [String]
     var ephemeralStorage: EphemeralStorage
     var snapStart: SnapStart
-    var runtimeVersionConfig: RuntimeVersionConfig
+    var runtimeVersionConfig: RuntimeVersionConfig?
     var loggingConfig: LoggingConfig
 
     /// Which moment of the lifecycle the response describes. AWS reports a function as
     /// `Pending` in CreateFunction's answer and an update as `InProgress` in the update's
     /// answer; reads show the settled state. Nimbus is ready by the time it answers, so
     /// only the answers to writes differ.
-    enum Moment { case created, updated, settled }
+    /// ListFunctions entries (`listed`) carry neither state nor runtime version, as in AWS.
+    enum Moment { case created, updated, settled, listed }
 
     init(_ f: FunctionConfiguration, account: Account, codeSHA256Base64: String, moment: Moment) {
         functionName = f.name
@@ -136,6 +137,8 @@ struct FunctionConfigurationOutput: Encodable {
         case .settled:
             state = "Active"
             lastUpdateStatus = "Successful"
+        case .listed:
+            runtimeVersionConfig = nil
         }
     }
 

@@ -103,7 +103,7 @@ final class ExecutionEnvironment: Sendable {
 
     /// Lambda's environment variables for the runtime process.
     static func variables(function: FunctionConfiguration, codeDirectory: String, logStream: String, runtimeAPI: String, context: Context) -> [String: String] {
-        var env = function.environment
+        var env: [String: String] = [:]
         let runtimeDir = context.runtimeDirectory
         env["AWS_LAMBDA_RUNTIME_API"] = runtimeAPI
         env["_HANDLER"] = function.handler
@@ -121,6 +121,9 @@ final class ExecutionEnvironment: Sendable {
         env["LANG"] = "en_US.UTF-8"
         env["PATH"] = "/usr/local/bin:/usr/bin/:/bin:/opt/bin"
         env["LD_LIBRARY_PATH"] = "/lib64:/usr/lib64:\(runtimeDir):\(runtimeDir)/lib:\(codeDirectory):\(codeDirectory)/lib:/opt/lib"
+        // The function's own variables win over the defaults (TZ, LANG, PATH, LD_LIBRARY_PATH);
+        // reserved keys were refused when the configuration was saved.
+        env.merge(function.environment) { _, own in own }
         return env
     }
 

@@ -27,6 +27,8 @@ public final class RuntimeEndpoint: Sendable {
     private struct Locked: Sendable {
         var machine = RuntimeStateMachine<Waiter, PendingInvocation>()
         var timer: Scheduled<Void>?
+        /// Bounds an invocation that waits for a runtime still initializing.
+        var initTimer: Scheduled<Void>?
         var initError: (ByteBuffer, String?)?
         var firstNextAt: NIODeadline?
     }
@@ -36,8 +38,13 @@ public final class RuntimeEndpoint: Sendable {
     /// Called once when the runtime first asks for work (init finished).
     private let onInitialized: @Sendable (NIODeadline) -> Void
 
-    public init(eventLoop: any EventLoop, onInitialized: @escaping @Sendable (NIODeadline) -> Void = { _ in }) {
+    /// How long init may take before an invocation waiting for it is given up (AWS: 10 s);
+    /// the invocation's own timeout is added on top, as AWS retries init within it.
+    let initLimit: TimeAmount
+
+    public init(eventLoop: any EventLoop, initLimit: TimeAmount = .seconds(10), onInitialized: @escaping @Sendable (NIODeadline) -> Void = { _ in }) {
         self.eventLoop = eventLoop
+        self.initLimit = initLimit
         self.onInitialized = onInitialized
     }
 
@@ -56,7 +63,7 @@ public final class RuntimeEndpoint: Sendable {
             case .deliver(let work, let waiter):
                 deliver(work, to: waiter)
             case .queued:
-                break
+                watchInit(requestId: invocation.requestId, limit: initLimit + invocation.timeout)
             case .refuse(let work):
                 let initError = state.withLockedValue { $0.initError }
                 if let (body, type) = initError {
@@ -97,6 +104,8 @@ public final class RuntimeEndpoint: Sendable {
         let (action, timer) = state.withLockedValue { locked in
             let action = locked.machine.complete(requestId: requestId)
             var timer: Scheduled<Void>?
+        /// Bounds an invocation that waits for a runtime still initializing.
+        var initTimer: Scheduled<Void>?
             if case .complete = action {
                 timer = locked.timer
                 locked.timer = nil
@@ -137,6 +146,8 @@ public final class RuntimeEndpoint: Sendable {
             let (action, waiter) = locked.machine.terminate()
             let timer = locked.timer
             locked.timer = nil
+            locked.initTimer?.cancel()
+            locked.initTimer = nil
             return (action, waiter, timer, locked.initError)
         }
         timer?.cancel()
@@ -157,9 +168,24 @@ public final class RuntimeEndpoint: Sendable {
         }
     }
 
+    /// Fails a queued invocation whose runtime has not asked for it within `limit`.
+    private func watchInit(requestId: String, limit: TimeAmount) {
+        let timer = eventLoop.scheduleTask(in: limit) { [weak self] () -> Void in
+            guard let self else { return }
+            let stillWaiting = self.state.withLockedValue { $0.machine.queuedRequestId == requestId }
+            if stillWaiting { self.terminate(reason: .timedOut) }
+        }
+        let previous = state.withLockedValue { locked in
+            defer { locked.initTimer = timer }
+            return locked.initTimer
+        }
+        previous?.cancel()
+    }
+
     /// Answers a `/next` with the event and starts the invocation's timer.
     private func deliver(_ work: PendingInvocation, to waiter: Waiter) {
         let invocation = work.invocation
+        state.withLockedValue { $0.initTimer }?.cancel()
         let deadline = NIODeadline.now() + invocation.timeout
         let wallDeadlineMillis = Int64(clockRealtimeMillis()) + invocation.timeout.nanoseconds / 1_000_000
         let requestId = invocation.requestId

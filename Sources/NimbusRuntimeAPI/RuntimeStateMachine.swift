@@ -166,6 +166,14 @@ public struct RuntimeStateMachine<Waiter, Work: RuntimeWork> {
         }
     }
 
+    /// The request id of the invocation waiting for `/next`, if any.
+    public var queuedRequestId: String? {
+        switch state {
+        case .initializing(let queued?), .ready(_, let queued?): queued.requestId
+        default: nil
+        }
+    }
+
     /// The request id of the invocation in flight, if any.
     public var inFlightRequestId: String? {
         if case .invoking(let work) = state { return work.requestId }

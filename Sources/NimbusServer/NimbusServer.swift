@@ -36,7 +36,8 @@ public enum NimbusServer {
         )
         let verifier = SigV4Verifier(
             credentials: [SigV4Credentials(accessKeyId: configuration.accessKeyId, secretAccessKey: configuration.secretAccessKey)],
-            service: "lambda"
+            service: "lambda",
+            region: configuration.account.region
         )
         let responder = ControlAPIResponder(functions: functions, verifier: verifier, logger: logger)
         let account = configuration.account

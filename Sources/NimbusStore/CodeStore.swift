@@ -67,6 +67,8 @@ public struct CodeStore: Sendable {
             if !fileManager.fileExists(atPath: directory.path) {
                 do {
                     try unpack(archive, into: directory)
+                } catch let error as StoreError where error.code == .unzippedTooLarge {
+                    throw error
                 } catch {
                     throw StoreError(.notAZip, underlying: error)
                 }
@@ -155,22 +157,63 @@ public struct CodeStore: Sendable {
         return true
     }
 
+    /// Unpacks into a temporary folder, then renames it into place.
+    ///
+    /// File contents are counted as they inflate: an entry that produces more bytes than
+    /// it declared, or a package that grows past the unzipped limit, stops the unpack
+    /// (`.unzippedTooLarge`). Why: declared sizes are the uploader's claim, not a fact.
     private func unpack(_ archive: Archive, into directory: URL) throws {
         let fileManager = FileManager.default
         let temporary = root.appendingPathComponent(".unpack-\(UUID().uuidString)", isDirectory: true)
         try fileManager.createDirectory(at: temporary, withIntermediateDirectories: true)
         do {
+            var total = 0
             for entry in archive {
                 guard let components = Self.safeComponents(entry.path), !components.isEmpty else { continue }
                 let destination = components.reduce(temporary) { $0.appendingPathComponent(String($1)) }
-                // Checked above: symlinks stay inside, so ZIPFoundation's stricter per-folder check is not needed.
-                _ = try archive.extract(entry, to: destination, skipCRC32: false, allowUncontainedSymlinks: true)
+                if entry.type == .file {
+                    try extractFile(entry, from: archive, to: destination, total: &total)
+                } else {
+                    // Checked above: symlinks stay inside, so ZIPFoundation's stricter
+                    // per-folder check is not needed.
+                    _ = try archive.extract(entry, to: destination, allowUncontainedSymlinks: true)
+                }
             }
             try Self.rename(temporary, to: directory)
         } catch {
             try? fileManager.removeItem(at: temporary)
             throw error
         }
+    }
+
+    private func extractFile(_ entry: Entry, from archive: Archive, to destination: URL, total: inout Int) throws {
+        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let mode = mode_t((entry.fileAttributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0o644) & 0o7777
+        let fd = open(destination.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw StoreError(.io, underlying: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)) }
+        defer { close(fd) }
+        let declared = entry.uncompressedSize
+        var written: UInt64 = 0
+        var running = total
+        _ = try archive.extract(entry, skipCRC32: false) { chunk in
+            written += UInt64(chunk.count)
+            running += chunk.count
+            if written > declared || running > Limits.unzippedCodeSize { throw StoreError(.unzippedTooLarge) }
+            try chunk.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let n = write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw StoreError(.io, underlying: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
+                    }
+                    offset += n
+                }
+            }
+        }
+        total = running
+        // Apply the entry's mode exactly, whatever the umask.
+        fchmod(fd, mode)
     }
 
     /// Renames atomically; losing a race to an identical package is fine.

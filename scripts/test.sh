@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds once, and runs every test:
+# Swift unit tests, then the end-to-end suite (real server, aws CLI, boto3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+for tool in curl zip; do
+  command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+python3 -m pip install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
+
+swift build --build-tests
+swift test --skip-build
+NIMBUS_BIN="$PWD/.build/debug/nimbus" python3 -m pytest tests/e2e -q "$@"
