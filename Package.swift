@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "NimbusCore",
                 "CNimbusSys",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

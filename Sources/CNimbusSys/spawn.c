@@ -3,37 +3,66 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+// vfork + exec rather than posix_spawn, for one reason: the child must ask for
+// PR_SET_PDEATHSIG, so a runtime never outlives a Nimbus that was killed with -9.
+// Between vfork and exec the child only makes async-signal-safe system calls.
 int nimbus_spawn(const char *path, char *const argv[], char *const envp[],
                  const char *cwd, int output_fd, pid_t *pid_out) {
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attr;
-    int rc = posix_spawn_file_actions_init(&actions);
-    if (rc != 0) return rc;
-    rc = posix_spawnattr_init(&attr);
-    if (rc != 0) { posix_spawn_file_actions_destroy(&actions); return rc; }
-
-    sigset_t none, all;
-    sigemptyset(&none);
+    sigset_t all, previous;
     sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    // No signal handler of the parent may run in the child while memory is shared.
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
 
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
-    posix_spawn_file_actions_adddup2(&actions, output_fd, 2);
-    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    if (cwd != NULL) posix_spawn_file_actions_addchdir_np(&actions, cwd);
+    pid_t parent = getpid();
+    volatile int child_errno = 0;
+    pid_t pid = vfork();
+    if (pid == 0) {
+        for (int sig = 1; sig < NSIG; sig++) {
+            if (sig != SIGKILL && sig != SIGSTOP) {
+                struct sigaction dfl = {0};
+                dfl.sa_handler = SIG_DFL;
+                sigaction(sig, &dfl, NULL);
+            }
+        }
+        setsid();
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
 
-    rc = posix_spawn(pid_out, path, &actions, &attr, argv, envp);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    return rc;
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(output_fd, 1) < 0 || dup2(output_fd, 2) < 0) {
+            child_errno = errno;
+            _exit(127);
+        }
+        syscall(SYS_close_range, 3, ~0U, 0);
+        if (cwd != NULL && chdir(cwd) != 0) {
+            child_errno = errno;
+            _exit(127);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(path, argv, envp);
+        child_errno = errno;
+        _exit(127);
+    }
+
+    int saved = errno;
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    if (pid < 0) return saved;
+    if (child_errno != 0) {
+        int status;
+        waitpid(pid, &status, 0);
+        return child_errno;
+    }
+    *pid_out = pid;
+    return 0;
 }
 
 int nimbus_pidfd_open(pid_t pid) {

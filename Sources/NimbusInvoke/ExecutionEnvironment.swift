@@ -79,7 +79,7 @@ final class ExecutionEnvironment: Sendable {
         )
         do {
             let endpoint = binding.endpoint
-            let process = try SupervisedProcess(
+            let process = try await Spawner.start(
                 spec: spec,
                 onOutput: { chunk in log.output(chunk) },
                 onExit: { _ in

@@ -75,7 +75,9 @@ public final class SupervisedProcess: Sendable {
             self.exitSource = nil
         }
         readSource.setEventHandler { [weak self] in self?.drainOutput() }
-        exitSource?.setEventHandler { [weak self] in self?.reap(onExit: onExit) }
+        // Strong on purpose: the process object stays alive until its child is reaped,
+        // even if everyone else lets go of it. reap() cancels the source, which breaks the cycle.
+        exitSource?.setEventHandler { self.reap(onExit: onExit) }
         exitSource?.resume()
         readSource.resume()
     }

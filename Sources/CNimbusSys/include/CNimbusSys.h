@@ -3,7 +3,10 @@
 
 #include <sys/types.h>
 
-/// Starts `path` in a new session (so the whole tree can be signalled as a group),
+/// Starts `path` in a new session (so the whole tree can be signalled as a group)
+/// that is SIGKILLed if the calling thread dies (PR_SET_PDEATHSIG): call it from a
+/// thread that lives as long as the process.
+/// It runs
 /// in directory `cwd`, with stdin from /dev/null and stdout and stderr both on
 /// `output_fd`. Every other descriptor is closed in the child.
 /// Returns 0 and sets *pid_out, or an errno value.
