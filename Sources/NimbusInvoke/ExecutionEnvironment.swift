@@ -66,6 +66,10 @@ final class ExecutionEnvironment: Sendable {
         let bootstrap = codeDirectory + "/bootstrap"
         guard access(bootstrap, F_OK) == 0 else {
             binding.close()
+            if !function.runtime.isCustom {
+                // Managed runtimes arrive with issue 3; say so rather than blame the package.
+                throw .invalidEntrypoint("Nimbus cannot run the \(function.runtime.rawValue) runtime yet; use provided.al2023 with a bootstrap in the package")
+            }
             throw .invalidEntrypoint("Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
         }
         let environment = ExecutionEnvironment(

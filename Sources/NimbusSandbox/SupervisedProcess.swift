@@ -131,7 +131,10 @@ public final class SupervisedProcess: Sendable {
     public var exitStatus: ExitStatus? { exit.withLock { $0 } }
 
     /// Ends the process and everything it started (SIGKILL to its process group).
+    ///
+    /// Does nothing once the process has been reaped: its id may belong to someone else by then.
     public func kill() {
+        guard exitStatus == nil else { return }
         Glibc.kill(-pid, SIGKILL)
     }
 

@@ -53,6 +53,22 @@ struct VerifierBehaviorTests {
         #expect(Fixtures.failure(Fixtures.verifier(), changed) == .signatureMismatch)
     }
 
+    @Test("a verifier configured with a region refuses signatures scoped to another")
+    func regionScope() throws {
+        let signed = TestSigner.sign(Self.request(), region: "eu-west-1", signedHeaders: ["host", "x-amz-date"], canonicalQuery: "")
+        // Any region is fine when none is configured.
+        #expect(try Fixtures.verifier().verify(signed) == BotocoreVectors.accessKeyId)
+        let strict = SigV4Verifier(
+            credentials: [Fixtures.botocoreCredentials], service: "lambda", region: "us-east-1",
+            now: { Fixtures.signedAt }
+        )
+        let error = Fixtures.failure(strict, signed)
+        #expect(error?.code == .invalidSignature)
+        #expect(error?.message == "Credential should be scoped to a valid region. ")
+        let matching = TestSigner.sign(Self.request(), region: "us-east-1", signedHeaders: ["host", "x-amz-date"], canonicalQuery: "")
+        #expect(try strict.verify(matching) == BotocoreVectors.accessKeyId)
+    }
+
     @Test("returns the key id that signed, among several")
     func severalKeys() throws {
         let second = SigV4Credentials(accessKeyId: "AKIDSECOND", secretAccessKey: "second/secret")

@@ -24,6 +24,7 @@ from e2e_helpers import (
     NimbusServer,
     echo_zip,
     nimbus_bin,
+    remove_stale_runtime_workdirs,
     wait_active,
 )
 
@@ -75,6 +76,7 @@ def server(tmp_path_factory) -> NimbusServer:
     srv = start_server(tmp_path_factory.mktemp("nimbus-main"), env={"NIMBUS_E2E_HOST_ONLY": "leak"})
     yield srv
     srv.stop()
+    remove_stale_runtime_workdirs()
 
 
 @pytest.fixture

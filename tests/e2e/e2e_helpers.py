@@ -360,8 +360,9 @@ def sha256_b64(data: bytes) -> str:
 RUNTIME_PRELUDE = r"""#!/bin/bash
 # Nimbus e2e test runtime: speaks the Lambda Runtime API 2018-06-01 with curl.
 RUNTIME="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-WORK="$(mktemp -d 2>/dev/null)"
-if [ -z "$WORK" ]; then WORK="/tmp/nimbus-e2e-rt-$$"; mkdir -p "$WORK"; fi
+WORK="$(mktemp -d "/tmp/nimbus-e2e-rt-$$-XXXXXX" 2>/dev/null)"
+if [ -z "$WORK" ]; then WORK="/tmp/nimbus-e2e-rt-$$-x"; mkdir -p "$WORK"; fi
+trap 'rm -rf "$WORK"' EXIT
 HDRS="$WORK/headers"
 EVENT="$WORK/event"
 OUT="$WORK/out"
@@ -463,6 +464,7 @@ USER_TYPED_ERRORS = {
     "ResourceConflictException",
     "InvalidParameterValueException",
     "InvalidRequestContentException",
+    "PreconditionFailedException",
 }
 
 
@@ -621,6 +623,20 @@ def process_gone(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[-1].split()[0] == "Z"
     except FileNotFoundError:
         return True
+
+
+def remove_stale_runtime_workdirs() -> None:
+    """Bootstraps keep scratch files in /tmp/nimbus-e2e-rt-<pid>-*; drop those whose
+    process is gone (runtimes killed with SIGKILL cannot clean up after themselves)."""
+    import shutil
+
+    for d in Path("/tmp").glob("nimbus-e2e-rt-*"):
+        try:
+            pid = int(d.name.split("-")[3])
+        except (IndexError, ValueError):
+            continue
+        if process_gone(pid):
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def unique_token(prefix: str = "tok") -> str:

@@ -3,6 +3,7 @@ malformed requests. Nothing may be written and the server must stay up."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import uuid
@@ -350,7 +351,7 @@ def _raw_create_body(name, **overrides):
         "Runtime": "provided.al2023",
         "Role": ROLE,
         "Handler": "bootstrap",
-        "Code": {"ZipFile": __import__("base64").b64encode(echo_zip()).decode()},
+        "Code": {"ZipFile": base64.b64encode(echo_zip()).decode()},
     }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not None}

@@ -21,6 +21,7 @@ from e2e_helpers import (
     echo_zip,
     expect_error,
     invoke,
+    json_reply_zip,
     runtime_script,
 )
 
@@ -294,4 +295,24 @@ def test_delete_during_invoke(lambda_client, functions, alive, fn_name):
         except ClientError as e:  # or a clean API error
             assert 400 <= e.response["ResponseMetadata"]["HTTPStatusCode"] < 600
     expect_error(lambda_client.get_function, "ResourceNotFoundException", 404, FunctionName=fn_name)
+    alive()
+
+
+REVISION_MSG = ("The Revision Id provided does not match the latest Revision Id. "
+                "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+
+
+def test_update_with_stale_revision_id(lambda_client, functions, alive, fn_name):
+    """Recorded AWS (TestLambdaRevisions::test_function_revisions_basic): 412 PreconditionFailedException."""
+    functions.create(fn_name, json_reply_zip({"v": 1}))
+    current = lambda_client.get_function_configuration(FunctionName=fn_name)["RevisionId"]
+    stale = "00000000-0000-4000-8000-000000000000"
+    expect_error(lambda_client.update_function_configuration, "PreconditionFailedException", 412, REVISION_MSG,
+                 FunctionName=fn_name, Description="nope", RevisionId=stale)
+    expect_error(lambda_client.update_function_code, "PreconditionFailedException", 412, REVISION_MSG,
+                 FunctionName=fn_name, ZipFile=json_reply_zip({"v": 2}), RevisionId=stale)
+    cfg = lambda_client.get_function_configuration(FunctionName=fn_name)
+    assert cfg["Description"] == "" and cfg["RevisionId"] == current
+    upd = lambda_client.update_function_configuration(FunctionName=fn_name, Description="yes", RevisionId=current)
+    assert upd["Description"] == "yes" and upd["RevisionId"] != current
     alive()

@@ -504,3 +504,82 @@ def test_unicode_environment_values(lambda_client, functions, fn_name):
     assert env["MY_VAR"] == "héllo ✓ 日本"
     assert env["MY_OTHER_VAR"] == "quote\"back\\slash"
     assert lambda_client.get_function_configuration(FunctionName=fn_name)["Description"] == "déscription ✓"
+
+
+def test_raw_text_response_passes_through(lambda_client, functions, fn_name):
+    """runtimes-api.md example: a runtime may answer with a plain body such as "SUCCESS"."""
+    handler = r"""
+curl -sS -X POST "$RUNTIME/invocation/$REQUEST_ID/response" -d "SUCCESS" -o /dev/null
+"""
+    functions.create(fn_name, bootstrap_zip(runtime_script(handler)))
+    res = invoke(lambda_client, fn_name, {})
+    assert "FunctionError" not in res
+    assert res["Body"] == b"SUCCESS"
+
+
+def test_concurrent_invokes_route_responses_correctly(lambda_client, functions):
+    """40 invokes over 4 functions from 16 threads: every caller gets its own answer."""
+    names = [functions.name() for _ in range(4)]
+    for name in names:
+        functions.create(name, echo_zip())
+
+    def call(i):
+        name = names[i % len(names)]
+        payload = json.dumps({"call": i, "fn": name, "pad": "x" * (i * 97)}).encode()
+        res = invoke(lambda_client, name, payload)
+        return payload, res
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(call, range(40)))
+    for payload, res in results:
+        assert res["StatusCode"] == 200 and "FunctionError" not in res, res["Body"][:200]
+        assert res["Body"] == payload
+
+
+def test_burst_of_event_invocations_all_run(lambda_client, functions, fn_name, tmp_path):
+    tmp_path.chmod(0o777)
+    functions.create(fn_name, bootstrap_zip(runtime_script(SIDE_EFFECT_HANDLER)),
+                     Environment={"Variables": {"SIDE_EFFECT_DIR": str(tmp_path)}})
+    tokens = [unique_token() for _ in range(10)]
+    for tok in tokens:
+        res = lambda_client.invoke(FunctionName=fn_name, InvocationType="Event", Payload=json.dumps({"token": tok}))
+        assert res["StatusCode"] == 202
+    wait_for(lambda: all((tmp_path / t).exists() for t in tokens), timeout=20,
+             what="all 10 Event invocations to run")
+    request_ids = {(tmp_path / t).read_text().strip() for t in tokens}
+    assert len(request_ids) == 10, "each Event invocation needs its own request id"
+
+
+def test_response_at_the_6mb_limit(lambda_client, functions, fn_name):
+    """Recorded AWS (test_lambda_large_response): a 6 MiB string response is still delivered."""
+    handler = r"""
+{ printf '"'; head -c 6291456 /dev/zero | tr '\0' 'a'; printf '"'; } > "$OUT"
+respond
+"""
+    functions.create(fn_name, bootstrap_zip(runtime_script(handler)), Timeout=30)
+    res = invoke(lambda_client, fn_name, {})
+    assert "FunctionError" not in res, res["Body"][:300]
+    assert len(res["Body"]) == 6291458
+    assert res["Body"] == b'"' + b"a" * 6291456 + b'"'
+
+
+def test_cli_event_dryrun_and_update(aws_cli, functions, fn_name, tmp_path):
+    functions.create(fn_name, env_zip())
+    proc = aws_cli("lambda", "invoke", "--function-name", fn_name, "--invocation-type", "Event",
+                   "--payload", "{}", str(tmp_path / "ev.json"))
+    assert json.loads(proc.stdout)["StatusCode"] == 202
+    proc = aws_cli("lambda", "invoke", "--function-name", fn_name, "--invocation-type", "DryRun",
+                   "--payload", "{}", str(tmp_path / "dry.json"))
+    assert json.loads(proc.stdout)["StatusCode"] == 204
+    proc = aws_cli("lambda", "update-function-configuration", "--function-name", fn_name,
+                   "--environment", "Variables={GREETING=from-cli}", "--timeout", "7")
+    out = json.loads(proc.stdout)
+    assert out["Environment"] == {"Variables": {"GREETING": "from-cli"}} and out["Timeout"] == 7
+    wait_updated(functions.client, fn_name)
+    aws_cli("lambda", "invoke", "--function-name", fn_name, "--payload", "{}", str(tmp_path / "out.json"))
+    assert json.loads((tmp_path / "out.json").read_text())["GREETING"] == "from-cli"
+    settings = json.loads(aws_cli("lambda", "get-account-settings").stdout)
+    assert settings["AccountUsage"]["FunctionCount"] >= 1
+    proc = aws_cli("lambda", "get-function", "--function-name", "no-such-fn-" + fn_name[-8:], check=False)
+    assert proc.returncode != 0
+    assert b"ResourceNotFoundException" in proc.stderr

@@ -113,3 +113,24 @@ def test_logs_follow_streams_new_lines(lambda_client, functions, fn_name, server
     finally:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def test_logs_readable_after_server_stopped(server_factory):
+    srv = server_factory("logs-offline")
+    client = srv.client()
+    client.create_function(FunctionName="offline", Runtime="provided.al2023", Role="arn:aws:iam::000000000000:role/r",
+                           Handler="b", Code={"ZipFile": token_zip()})
+    from e2e_helpers import wait_active
+
+    wait_active(client, "offline")
+    tok = unique_token()
+    rid = invoke(client, "offline", {"token": tok})["Json"]["request_id"]
+    srv.stop()
+    assert not srv.alive()
+    proc = subprocess.run([str(nimbus_bin()), "logs", "offline", "--data-dir", str(srv.data_dir)],
+                          capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout.decode(errors="replace")
+    assert f"START RequestId: {rid} Version: $LATEST" in text
+    assert f"LOG-TOKEN {tok}" in text
+    assert f"REPORT RequestId: {rid}" in text
