@@ -28,7 +28,7 @@ public struct ControlAPIResponder: HTTPResponder {
     public func respond(to request: Request, context: Context) async throws -> Response {
         let requestId = UUID().uuidString.lowercased()
         do {
-            var response = try await handle(request)
+            var response = try await handle(request, requestId: requestId)
             if response.headers[.amznRequestId] == nil {
                 response.headers[.amznRequestId] = requestId
             }
@@ -41,7 +41,9 @@ public struct ControlAPIResponder: HTTPResponder {
         }
     }
 
-    private func handle(_ request: Request) async throws -> Response {
+    /// - Parameter requestId: the API request id; for Invoke it is also the invocation's
+    ///   id, as AWS reports one id in `x-amzn-RequestId` and in START/END/REPORT.
+    private func handle(_ request: Request, requestId: String) async throws -> Response {
         let rawTarget = request.head.path ?? "/"
         let (rawPath, rawQuery) = Self.split(rawTarget)
         let route = LambdaRoute(method: request.method.rawValue, rawPath: rawPath)
@@ -50,6 +52,11 @@ public struct ControlAPIResponder: HTTPResponder {
             return try functions.codeDownload(sha256Hex: hex)
         }
 
+        // An unsigned request is refused before its body is read, so anonymous clients
+        // cannot make the server hold large buffers. (The full check needs the body's hash.)
+        if request.headers[.authorization] == nil, !(rawQuery ?? "").contains("X-Amz-Signature=") {
+            throw LambdaError(.missingAuthenticationToken, "Missing Authentication Token")
+        }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > route.bodyLimit {
             throw Self.tooLarge(route)
         }
@@ -79,7 +86,7 @@ public struct ControlAPIResponder: HTTPResponder {
         case .deleteFunction(let name):
             return try functions.delete(name, qualifier: query["Qualifier"])
         case .invoke(let name):
-            return try await functions.invoke(name, qualifier: query["Qualifier"], headers: request.headers, body: body)
+            return try await functions.invoke(name, qualifier: query["Qualifier"], requestId: requestId, headers: request.headers, body: body)
         case .getAccountSettings:
             return try functions.accountSettings()
         case .codeDownload, .unknown:

@@ -132,8 +132,8 @@ public struct FunctionService: Sendable {
                 totalCodeSize: Limits.totalCodeSize,
                 codeSizeUnzipped: Limits.unzippedCodeSize,
                 codeSizeZipped: Limits.zippedCodeSize,
-                concurrentExecutions: Limits.concurrentExecutions,
-                unreservedConcurrentExecutions: Limits.concurrentExecutions
+                concurrentExecutions: invoker.concurrencyLimit,
+                unreservedConcurrentExecutions: invoker.concurrencyLimit
             ),
             accountUsage: .init(totalCodeSize: usage.totalCodeSize, functionCount: usage.functionCount)
         ))
@@ -157,7 +157,7 @@ public struct FunctionService: Sendable {
         try errors.throwIfAny()
         let name = try unqualifiedName(rawName)
         guard let existing = registry.get(name) else { throw .functionNotFound(account.functionArn(name)) }
-        try checkRevision(input.revisionId, existing)
+        try checkRevision(input.revisionId, existing)  // early, before storing code; checked again atomically below
         let stored = try storeCode(input.zipFile, s3Bucket: input.s3Bucket, imageUri: input.imageUri)
         if input.dryRun == true {
             var preview = existing
@@ -219,7 +219,7 @@ public struct FunctionService: Sendable {
 
     // MARK: Invoke
 
-    func invoke(_ rawName: String, qualifier: String?, headers: HTTPFields, body: ByteBuffer) async throws(LambdaError) -> Response {
+    func invoke(_ rawName: String, qualifier: String?, requestId: String, headers: HTTPFields, body: ByteBuffer) async throws(LambdaError) -> Response {
         let identifier = try FunctionIdentifier.parse(rawName)
         try identifier.checkScope(account)
         let resolved = try identifier.resolvedQualifier(qualifier)
@@ -242,7 +242,7 @@ public struct FunctionService: Sendable {
         let clientContext = try Self.decodeClientContext(headers[.amzClientContext])
         let payload = try Self.checkedPayload(body)
 
-        let request = InvokeRequest(functionName: identifier.name, payload: payload, clientContext: clientContext, wantsLogTail: logType == "Tail")
+        let request = InvokeRequest(requestId: requestId, functionName: identifier.name, payload: payload, clientContext: clientContext, wantsLogTail: logType == "Tail")
         switch invocationType {
         case "DryRun":
             return Response(status: .noContent)
@@ -251,13 +251,12 @@ public struct FunctionService: Sendable {
                 throw LambdaError(.requestTooLarge, "Request must be smaller than \(Limits.asyncPayload) bytes for the InvokeAsync operation")
             }
             asyncInvoker.enqueue(request)
-            return Response(status: .accepted, headers: [.contentType: "application/json"])
+            return Response(status: .accepted, headers: [.contentType: "application/json", .amznRequestId: requestId])
         default:
             let result = try await invoker.invoke(request)
             var responseHeaders = HTTPFields()
             responseHeaders.reserveCapacity(4)
             responseHeaders[.contentType] = "application/json"
-            // The API request id is the invocation's, as in START/END/REPORT.
             responseHeaders[.amznRequestId] = result.requestId
             responseHeaders[.amzExecutedVersion] = result.executedVersion
             if let functionError = result.functionError {

@@ -23,10 +23,19 @@ public final class AsyncInvoker: Service, Sendable {
         continuation.yield(request)
     }
 
+    /// How many Event invocations run at once; the rest wait in the queue.
+    static let concurrency = 64
+
     public func run() async throws {
         await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
+            await withTaskGroup(of: Void.self) { group in
+                var running = 0
                 for await request in self.stream {
+                    if running >= Self.concurrency {
+                        await group.next()
+                        running -= 1
+                    }
+                    running += 1
                     group.addTask { [invoker, logger] in
                         do {
                             _ = try await invoker.invoke(request)

@@ -188,13 +188,20 @@ extension Int {
 /// Random lowercase hex, `bytes` bytes long.
 func randomHex(_ bytes: Int) -> String {
     var generator = SystemRandomNumberGenerator()
-    var out = ""
+    var out = [UInt8]()
     out.reserveCapacity(bytes * 2)
-    for _ in 0..<bytes {
-        let byte = UInt8.random(in: 0...255, using: &generator)
-        out += String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
+    let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    var remaining = bytes
+    while remaining > 0 {
+        var word = generator.next()
+        for _ in 0..<min(8, remaining) {
+            out.append(digits[Int(word >> 4 & 0xf)])
+            out.append(digits[Int(word & 0xf)])
+            word >>= 8
+        }
+        remaining -= 8
     }
-    return out
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// When the runtime first asked for work: the end of init.

@@ -33,8 +33,18 @@ public final class FunctionRegistry: Sendable {
         entries.withLock { $0[name]?.configuration }
     }
 
-    func entry(_ name: String) -> Entry? {
-        entries.withLock { $0[name] }
+    /// What an invocation needs, read together so that a configuration and its pool
+    /// generation always match: an update changes both under the same lock.
+    struct Snapshot {
+        var configuration: FunctionConfiguration
+        var pool: FunctionPool
+        var generation: Int
+    }
+
+    func snapshot(_ name: String) -> Snapshot? {
+        entries.withLock { entries in
+            entries[name].map { Snapshot(configuration: $0.configuration, pool: $0.pool, generation: $0.pool.generation) }
+        }
     }
 
     /// Functions ordered by name, after `marker`, at most `limit`.
@@ -75,8 +85,11 @@ public final class FunctionRegistry: Sendable {
             } catch {
                 throw (error as? StoreError)?.code == .notFound ? notFound : .internalFailure
             }
-            entries.withLock { $0[name]?.configuration = configuration }
-            entry.pool.advanceGeneration().forEach { $0.retire() }
+            let retired = entries.withLock { entries in
+                entries[name]?.configuration = configuration
+                return entry.pool.advanceGeneration()
+            }
+            retired.forEach { $0.retire() }
             return configuration
         }
     }
@@ -88,8 +101,9 @@ public final class FunctionRegistry: Sendable {
             } catch {
                 throw (error as? StoreError)?.code == .notFound ? notFound : .internalFailure
             }
-            let entry = entries.withLock { $0.removeValue(forKey: name) }
-            entry?.pool.advanceGeneration().forEach { $0.retire() }
+            // Environments still running for it see an old generation when they finish and retire.
+            let retired = entries.withLock { $0.removeValue(forKey: name)?.pool.advanceGeneration() ?? [] }
+            retired.forEach { $0.retire() }
         }
     }
 

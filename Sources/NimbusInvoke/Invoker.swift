@@ -4,16 +4,20 @@ import NIOCore
 import NimbusCore
 import NimbusRuntimeAPI
 import NimbusStore
+import Synchronization
 
 /// A synchronous invocation as the Invoke API receives it.
 public struct InvokeRequest: Sendable {
+    /// The invocation's id: the API's `x-amzn-RequestId`, and the id in START/END/REPORT.
+    public var requestId: String
     public var functionName: String
     public var payload: ByteBuffer
     /// Decoded JSON of `X-Amz-Client-Context`.
     public var clientContext: String?
     public var wantsLogTail: Bool
 
-    public init(functionName: String, payload: ByteBuffer, clientContext: String? = nil, wantsLogTail: Bool = false) {
+    public init(requestId: String = UUID().uuidString.lowercased(), functionName: String, payload: ByteBuffer, clientContext: String? = nil, wantsLogTail: Bool = false) {
+        self.requestId = requestId
         self.functionName = functionName
         self.payload = payload
         self.clientContext = clientContext
@@ -35,15 +39,20 @@ public struct InvokeResult: Sendable {
 /// Runs invocations: finds or starts an environment, hands it the event, and turns the
 /// outcome into Lambda's response.
 ///
-/// There is no global lock on dispatch: each function's pool has its own short lock,
-/// and the registry lookup is a dictionary read.
+/// Dispatch takes two short locks, none held across an await: the registry's (a
+/// dictionary read) and the function's pool. Account concurrency is capped at
+/// `concurrencyLimit` (AWS's default: 1000) with an atomic counter; beyond it the caller
+/// gets 429 TooManyRequestsException.
 public final class Invoker: Sendable {
+    private let inFlight = Atomic<Int>(0)
     let registry: FunctionRegistry
     let codeStore: CodeStore
     let context: ExecutionEnvironment.Context
     let logger: Logger
+    public let concurrencyLimit: Int
 
-    public init(registry: FunctionRegistry, codeStore: CodeStore, account: Account, runtimeAPI: RuntimeAPIServer, sink: LogSink, runtimeDirectory: String, logger: Logger) {
+    public init(registry: FunctionRegistry, codeStore: CodeStore, account: Account, runtimeAPI: RuntimeAPIServer, sink: LogSink, runtimeDirectory: String, concurrencyLimit: Int = Limits.concurrentExecutions, logger: Logger) {
+        self.concurrencyLimit = concurrencyLimit
         self.registry = registry
         self.codeStore = codeStore
         self.context = ExecutionEnvironment.Context(account: account, runtimeAPI: runtimeAPI, sink: sink, runtimeDirectory: runtimeDirectory)
@@ -52,11 +61,16 @@ public final class Invoker: Sendable {
 
     /// Invokes `$LATEST` of a function synchronously.
     public func invoke(_ request: InvokeRequest) async throws(LambdaError) -> InvokeResult {
-        guard let entry = registry.entry(request.functionName) else {
+        guard let entry = registry.snapshot(request.functionName) else {
             throw .functionNotFound(context.account.functionArn(request.functionName))
         }
+        let running = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
+        defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
+        guard running <= concurrencyLimit else {
+            throw LambdaError(.tooManyRequests, "Rate Exceeded.")
+        }
         let function = entry.configuration
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = request.requestId
         let invocation = Invocation(
             requestId: requestId,
             payload: request.payload,
@@ -67,13 +81,13 @@ public final class Invoker: Sendable {
         )
 
         let environment: ExecutionEnvironment
-        if let warm = entry.pool.acquire() {
+        if let warm = acquireLive(entry) {
             environment = warm
         } else {
             do {
                 let directory = try codeStore.directory(for: function.codeSHA256Hex).path
                 environment = try await ExecutionEnvironment.start(
-                    function: function, codeDirectory: directory, generation: entry.pool.generation, context: context
+                    function: function, codeDirectory: directory, generation: entry.generation, context: context
                 )
             } catch let failure as ExecutionEnvironment.StartFailure {
                 entry.pool.abandon()
@@ -98,6 +112,20 @@ public final class Invoker: Sendable {
             logTail: request.wantsLogTail ? tail : nil,
             executedVersion: "$LATEST"
         )
+    }
+
+    /// Takes a warm environment that can still run, retiring any whose runtime exited
+    /// while idle. Returns nil when a cold start is needed (the slot stays counted as busy).
+    private func acquireLive(_ entry: FunctionRegistry.Snapshot) -> ExecutionEnvironment? {
+        while let candidate = entry.pool.acquire() {
+            if candidate.endpoint.isTerminated || candidate.generation != entry.generation {
+                _ = entry.pool.release(candidate, healthy: false)
+                candidate.retire()
+                continue
+            }
+            return candidate
+        }
+        return nil
     }
 
     /// Maps an outcome to the payload and `X-Amz-Function-Error` Lambda returns.

@@ -12,6 +12,9 @@ final class LogCollector: Sendable {
         var tail = ""
     }
 
+    /// The longest line kept as one event.
+    static let maxLineBytes = 262_144
+
     let logGroup: String
     let logStream: String
     private let sink: LogSink
@@ -35,6 +38,12 @@ final class LogCollector: Sendable {
                 start = index + 1
             }
             state.partialLine.append(contentsOf: chunk[start...])
+            // Output without newlines must not grow without bound: cut it where
+            // CloudWatch Logs would split an event (256 KB).
+            while state.partialLine.count >= Self.maxLineBytes {
+                lines.append(String(decoding: state.partialLine.prefix(Self.maxLineBytes), as: UTF8.self))
+                state.partialLine.removeFirst(Self.maxLineBytes)
+            }
             for line in lines { Self.appendTail(&state.tail, line) }
             return lines
         }

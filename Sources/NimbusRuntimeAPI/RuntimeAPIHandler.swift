@@ -21,6 +21,11 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.endpoint = endpoint
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        endpoint.connectionClosed(context.channel)
+        context.fireChannelInactive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):

@@ -22,7 +22,7 @@ public struct RuntimeAPIServer: Sendable {
         /// `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`.
         public let address: String
 
-        /// Stops listening and closes the environment's connections.
+        /// Stops listening. Accepted connections close when the runtime's process group is killed.
         public func close() {
             channel.close(promise: nil)
         }

@@ -99,13 +99,19 @@ public final class RuntimeEndpoint: Sendable {
         }
     }
 
+    /// The connection of a parked `/next` closed: forget the waiter, so the next
+    /// invocation waits for a new `/next` instead of being written to a dead socket.
+    func connectionClosed(_ channel: any Channel) {
+        state.withLockedValue { locked in
+            _ = locked.machine.dropWaiter { $0.channel === channel }
+        }
+    }
+
     /// `POST /runtime/invocation/{id}/response` or `/error`.
     func complete(requestId: String, outcome: InvocationOutcome) -> RuntimeStateMachine<Waiter, PendingInvocation>.Refusal? {
         let (action, timer) = state.withLockedValue { locked in
             let action = locked.machine.complete(requestId: requestId)
             var timer: Scheduled<Void>?
-        /// Bounds an invocation that waits for a runtime still initializing.
-        var initTimer: Scheduled<Void>?
             if case .complete = action {
                 timer = locked.timer
                 locked.timer = nil
@@ -185,7 +191,6 @@ public final class RuntimeEndpoint: Sendable {
     /// Answers a `/next` with the event and starts the invocation's timer.
     private func deliver(_ work: PendingInvocation, to waiter: Waiter) {
         let invocation = work.invocation
-        state.withLockedValue { $0.initTimer }?.cancel()
         let deadline = NIODeadline.now() + invocation.timeout
         let wallDeadlineMillis = Int64(clockRealtimeMillis()) + invocation.timeout.nanoseconds / 1_000_000
         let requestId = invocation.requestId
@@ -193,11 +198,15 @@ public final class RuntimeEndpoint: Sendable {
             guard let self else { return }
             self.timedOut(requestId: requestId)
         }
-        let keepTimer = state.withLockedValue { locked -> Bool in
-            guard locked.machine.inFlightRequestId == requestId else { return false }
+        let (keepTimer, initTimer) = state.withLockedValue { locked -> (Bool, Scheduled<Void>?) in
+            // The event is delivered, so init is over: the init timer has done its job.
+            let initTimer = locked.initTimer
+            locked.initTimer = nil
+            guard locked.machine.inFlightRequestId == requestId else { return (false, initTimer) }
             locked.timer = timer
-            return true
+            return (true, initTimer)
         }
+        initTimer?.cancel()
         if !keepTimer { timer.cancel() }
 
         var headers = HTTPHeaders()

@@ -148,6 +148,14 @@ public struct RuntimeStateMachine<Waiter, Work: RuntimeWork> {
         }
     }
 
+    /// A parked `/next` went away (its connection closed). Back to `ready` with no waiter,
+    /// if `matches` says the parked waiter is the one that left. Returns whether it was.
+    public mutating func dropWaiter(where matches: (Waiter) -> Bool) -> Bool {
+        guard case .ready(let waiter?, nil) = state, matches(waiter) else { return false }
+        state = .ready(waiter: nil, queued: nil)
+        return true
+    }
+
     /// The environment ends: the process exited, timed out, or is being retired.
     ///
     /// Returns the work that must be failed, and the parked waiter (if any) to release.

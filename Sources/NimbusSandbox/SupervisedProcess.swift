@@ -107,20 +107,26 @@ public final class SupervisedProcess: Sendable {
     }
 
     private func reap(onExit: @Sendable (ExitStatus) -> Void) {
+        // The leader has exited but is not reaped yet, so its pid (and process group id)
+        // cannot have been reused: end whatever it left running before reaping it.
+        Glibc.kill(-pid, SIGKILL)
         var status: Int32 = 0
         let result = waitpid(pid, &status, WNOHANG)
-        guard result == pid else { return }
-        let exitStatus: ExitStatus = (status & 0x7f) == 0
-            ? .exited((status >> 8) & 0xff)
-            : .signaled(status & 0x7f)
+        let exitStatus: ExitStatus
+        if result == pid {
+            exitStatus = (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+        } else if result == -1, errno == ECHILD {
+            // Reaped elsewhere (or SIGCHLD ignored): the status is lost, but the process is gone.
+            exitStatus = .signaled(SIGKILL)
+        } else {
+            return
+        }
         let first = exit.withLock { current -> Bool in
             guard current == nil else { return false }
             current = exitStatus
             return true
         }
         guard first else { return }
-        // Children may still hold the pipe; end the whole group, then take what is left.
-        Glibc.kill(-pid, SIGKILL)
         drainOutput()
         output.withLock { $0 = -1 }
         cancelSources()

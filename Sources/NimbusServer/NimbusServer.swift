@@ -27,6 +27,7 @@ public enum NimbusServer {
             runtimeAPI: RuntimeAPIServer(),
             sink: sink,
             runtimeDirectory: configuration.runtimeDirectory.path,
+            concurrencyLimit: configuration.concurrentExecutions,
             logger: logger
         )
         let asyncInvoker = AsyncInvoker(invoker: invoker, logger: logger)

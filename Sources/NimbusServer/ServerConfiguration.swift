@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var secretAccessKey: String
     /// How long an idle environment is kept warm before it is stopped (scale to zero).
     public var keepAlive: Duration
+    /// How many invocations may run at once across all functions (AWS's account default: 1000).
+    public var concurrentExecutions: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -23,8 +25,10 @@ public struct ServerConfiguration: Sendable {
         account: Account = Account(),
         accessKeyId: String = ServerConfiguration.defaultAccessKeyId,
         secretAccessKey: String = ServerConfiguration.defaultSecretAccessKey,
-        keepAlive: Duration = .seconds(600)
+        keepAlive: Duration = .seconds(600),
+        concurrentExecutions: Int = Limits.concurrentExecutions
     ) {
+        self.concurrentExecutions = concurrentExecutions
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory

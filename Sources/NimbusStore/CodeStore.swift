@@ -22,8 +22,9 @@ public struct StoredCode: Sendable, Equatable {
 ///
 /// Rules, enforced before anything is written:
 /// 1. The bytes must be a zip; else `.notAZip`.
-/// 2. No entry may have an absolute path or a `..` component, and no symlink may
-///    point outside the package; else `.unsafeEntry`. Why: the package is unpacked
+/// 2. No entry may have an absolute path or a `..` component, no symlink may point
+///    outside the package, no entry may lie under a symlink, and no path may repeat;
+///    else `.unsafeEntry`. Why: the package is unpacked
 ///    on the host, and an entry that escapes could overwrite anything Nimbus can write.
 /// 3. The declared unzipped size must be within Lambda's 250 MB; else `.unzippedTooLarge`.
 public struct CodeStore: Sendable {
@@ -110,12 +111,22 @@ public struct CodeStore: Sendable {
     }
 
     /// Applies the rules above to every entry, and returns the total unzipped size.
+    ///
+    /// Besides each symlink's own target, no entry may lie *under* a symlink entry, and no
+    /// path may appear twice: otherwise a chain of symlinks that each look harmless
+    /// (`x/l -> ..`, then `x/l/m -> ..`, ...) walks out of the package once unpacked.
     static func check(_ archive: Archive) throws(StoreError) -> Int64 {
         var total: UInt64 = 0
+        var paths: Set<String> = []
+        var symlinks: Set<String> = []
+        var all: [[Substring]] = []
         for entry in archive {
+            if exceedsUnzippedLimit(total: total, adding: entry.uncompressedSize) { throw StoreError(.unzippedTooLarge) }
             total += entry.uncompressedSize
-            if total > UInt64(Limits.unzippedCodeSize) { throw StoreError(.unzippedTooLarge) }
             guard let components = safeComponents(entry.path) else { throw StoreError(.unsafeEntry) }
+            let key = components.joined(separator: "/")
+            guard paths.insert(key).inserted else { throw StoreError(.unsafeEntry) }
+            all.append(components)
             if entry.type == .symlink {
                 var target = Data()
                 do {
@@ -127,9 +138,24 @@ public struct CodeStore: Sendable {
                 guard symlinkStaysInside(link: link, entryComponents: components) else {
                     throw StoreError(.unsafeEntry)
                 }
+                symlinks.insert(key)
+            }
+        }
+        if !symlinks.isEmpty {
+            for components in all where components.count > 1 {
+                for length in 1..<components.count where symlinks.contains(components[0..<length].joined(separator: "/")) {
+                    throw StoreError(.unsafeEntry)
+                }
             }
         }
         return Int64(total)
+    }
+
+    /// Whether adding a declared size would pass the unzipped limit. Declared sizes come
+    /// from the uploader (ZIP64 allows up to UInt64.max), so this never overflows.
+    static func exceedsUnzippedLimit(total: UInt64, adding size: UInt64) -> Bool {
+        let limit = UInt64(Limits.unzippedCodeSize)
+        return total > limit || size > limit - total
     }
 
     /// Splits an entry path into components, or nil if it is absolute or climbs out.
@@ -188,7 +214,8 @@ public struct CodeStore: Sendable {
 
     private func extractFile(_ entry: Entry, from archive: Archive, to destination: URL, total: inout Int) throws {
         try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let mode = mode_t((entry.fileAttributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0o644) & 0o7777
+        // Permission bits only: setuid, setgid and sticky bits from an upload are dropped.
+        let mode = mode_t((entry.fileAttributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0o644) & 0o777
         let fd = open(destination.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw StoreError(.io, underlying: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)) }
         defer { close(fd) }

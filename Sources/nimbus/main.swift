@@ -23,6 +23,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("account-id"), help: "Account id in ARNs (env NIMBUS_ACCOUNT_ID).") var accountId: String?
     @Option(help: "Region in ARNs and the runtime environment (env NIMBUS_REGION).") var region: String?
     @Option(name: .customLong("keep-alive-seconds"), help: "Seconds an idle environment stays warm.") var keepAliveSeconds: Double = 600
+    @Option(name: .customLong("concurrent-executions"), help: "Invocations that may run at once (AWS default 1000).") var concurrentExecutions = 1000
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.") var logLevel = "notice"
 
     func run() async throws {
@@ -40,7 +41,8 @@ struct Serve: AsyncParsableCommand {
             account: account,
             accessKeyId: env["NIMBUS_ACCESS_KEY_ID"] ?? ServerConfiguration.defaultAccessKeyId,
             secretAccessKey: env["NIMBUS_SECRET_ACCESS_KEY"] ?? ServerConfiguration.defaultSecretAccessKey,
-            keepAlive: .milliseconds(Int64(keepAliveSeconds * 1000))
+            keepAlive: .milliseconds(Int64(keepAliveSeconds * 1000)),
+            concurrentExecutions: max(1, concurrentExecutions)
         )
         let app = try NimbusServer.build(configuration, logger: logger)
         try await app.runService()

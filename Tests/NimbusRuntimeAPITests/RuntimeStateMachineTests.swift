@@ -85,6 +85,21 @@ struct RuntimeStateMachineTests {
         }
     }
 
+    @Test("a parked /next whose connection closed is forgotten; others are not", arguments: Start.allCases)
+    func dropWaiter(start: Start) {
+        var m = start.make()
+        let dropped = m.dropWaiter { $0 == 1 }
+        #expect(dropped == (start == .readyParked))
+        if start == .readyParked {
+            // The next invocation waits for a fresh /next instead of going to the dead one.
+            guard case .queued = m.submit(Work(requestId: "n")) else { Issue.record("expected queued"); return }
+            guard case .deliver(let work, 9) = m.next(9) else { Issue.record("expected delivery"); return }
+            #expect(work.requestId == "n")
+        }
+        var parked = Start.readyParked.make()
+        #expect(!parked.dropWaiter { $0 == 2 })
+    }
+
     @Test("a response for an unknown request id is refused and changes nothing")
     func unknownId() {
         var m = Start.invoking.make()

@@ -39,6 +39,13 @@ struct CodeStoreTests {
         [ZipEntry.file("/tmp/nimbus-absolute-escape.txt", "x")],
         [ZipEntry.symlink("link", target: "/etc/passwd")],
         [ZipEntry.symlink("dir/link", target: "../../escaped.txt")],
+        // Each link alone stays inside; chained, they climb out of the package.
+        [ZipEntry.symlink("x/l", target: ".."), ZipEntry.symlink("x/l/m", target: ".."),
+         ZipEntry.symlink("x/l/m/n", target: ".."), ZipEntry.file("x/l/m/n/escaped.txt", "x")],
+        // A file written through a symlink that points at a folder inside.
+        [ZipEntry.file("real/a.txt", "x"), ZipEntry.symlink("alias", target: "real"), ZipEntry.file("alias/b.txt", "y")],
+        // The same path twice.
+        [ZipEntry.file("bootstrap", "a"), ZipEntry.file("bootstrap", "b")],
     ])
     func unsafe(entries: [ZipEntry]) throws {
         let (store, dir) = try makeStore()
@@ -56,6 +63,27 @@ struct CodeStoreTests {
         let zip = try makeZip([.file("lib/real.txt", "ok"), .symlink("lib/alias.txt", target: "real.txt")])
         let dir = try store.directory(for: try store.store(zip: zip).sha256Hex)
         #expect(try String(contentsOf: dir.appendingPathComponent("lib/alias.txt"), encoding: .utf8) == "ok")
+    }
+
+    @Test("declared sizes that would overflow are refused, not trapped on")
+    func overflowingSizes() throws {
+        let (store, _) = try makeStore()
+        // ZIPFoundation writes the declared size it is given; a 64-bit size near UInt64.max
+        // is what a hostile uploader can put in a ZIP64 extra field.
+        let a = try ZIPFoundationArchiveBuilder.zeros(path: "a", size: 10)
+        #expect(try store.store(zip: a).unzippedSize == 10)
+        #expect(CodeStore.exceedsUnzippedLimit(total: 10, adding: UInt64.max - 5))
+        #expect(CodeStore.exceedsUnzippedLimit(total: UInt64(Limits.unzippedCodeSize), adding: 1))
+        #expect(!CodeStore.exceedsUnzippedLimit(total: 10, adding: 10))
+    }
+
+    @Test("setuid and setgid bits from an upload are dropped")
+    func noSetuid() throws {
+        let (store, _) = try makeStore()
+        let zip = try makeZip([.file("bootstrap", "#!/bin/sh\n", permissions: 0o6755)])
+        let dir = try store.directory(for: try store.store(zip: zip).sha256Hex)
+        let mode = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("bootstrap").path)[.posixPermissions] as? Int
+        #expect(mode == 0o755)
     }
 
     @Test("zips over 50 MB are refused before anything is written")
