@@ -73,7 +73,9 @@ let package = Package(
                 "NimbusSandbox",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The built-in runtime interface clients (Python, JavaScript).
+            resources: [.copy("Resources/runtimes")]
         ),
         // The Lambda REST API: routing, SigV4, AWS-shaped JSON and errors.
         .target(

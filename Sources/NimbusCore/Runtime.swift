@@ -22,4 +22,26 @@ public struct Runtime: RawRepresentable, Hashable, Sendable {
 
     /// Whether this runtime starts the package's own `bootstrap`.
     public var isCustom: Bool { Self.custom.contains(rawValue) }
+
+    /// How Nimbus runs a runtime.
+    public enum Family: Sendable, Equatable {
+        /// The package's `bootstrap` (`provided*`).
+        case custom
+        /// Nimbus's Python runtime client on the machine's Python 3 (`python3.9`…`python3.13`).
+        case python
+        /// Nimbus's Node.js runtime client on the machine's `node`, which must be this major version.
+        case node(major: Int)
+        /// A runtime AWS has that Nimbus does not run (Java, .NET, Ruby, ...).
+        case unsupported
+    }
+
+    public var family: Family {
+        if isCustom { return .custom }
+        if ["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"].contains(rawValue) { return .python }
+        if rawValue.hasPrefix("nodejs"), rawValue.hasSuffix(".x"),
+           let major = Int(rawValue.dropFirst("nodejs".count).dropLast(2)), [18, 20, 22].contains(major) {
+            return .node(major: major)
+        }
+        return .unsupported
+    }
 }

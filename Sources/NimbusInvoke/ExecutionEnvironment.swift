@@ -41,13 +41,16 @@ final class ExecutionEnvironment: Sendable {
         var account: Account
         var runtimeAPI: RuntimeAPIServer
         var sink: LogSink
-        var runtimeDirectory: String
+        var launcher: RuntimeLauncher
+        var runtimeDirectory: String { launcher.runtimeDirectory }
     }
 
     /// Why an environment could not start.
     enum StartFailure: Error {
         /// No executable `bootstrap` in the package: AWS's Runtime.InvalidEntrypoint.
         case invalidEntrypoint(String)
+        /// The runtime's interpreter is missing or the wrong major version on this machine.
+        case runtimeUnavailable(String)
         case platform(any Error)
     }
 
@@ -63,22 +66,23 @@ final class ExecutionEnvironment: Sendable {
         } catch {
             throw .platform(error)
         }
-        let bootstrap = codeDirectory + "/bootstrap"
-        guard access(bootstrap, F_OK) == 0 else {
+        let command: RuntimeLauncher.Command
+        do {
+            command = try context.launcher.command(for: function, codeDirectory: codeDirectory)
+        } catch {
             binding.close()
-            if !function.runtime.isCustom {
-                // Managed runtimes arrive with issue 3; say so rather than blame the package.
-                throw .invalidEntrypoint("Nimbus cannot run the \(function.runtime.rawValue) runtime yet; use provided.al2023 with a bootstrap in the package")
-            }
-            throw .invalidEntrypoint("Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
+            throw error
         }
         let environment = ExecutionEnvironment(
             id: id, function: function, generation: generation, log: log, binding: binding, spawnedAt: .now(),
             initMarker: initMarker
         )
+        var variables = variables(function: function, codeDirectory: codeDirectory, logStream: logStream, runtimeAPI: binding.address, context: context)
+        variables.merge(command.environment) { own, _ in own }
         let spec = ProcessSpec(
-            executable: bootstrap,
-            environment: variables(function: function, codeDirectory: codeDirectory, logStream: logStream, runtimeAPI: binding.address, context: context),
+            executable: command.executable,
+            arguments: command.arguments,
+            environment: variables,
             workingDirectory: codeDirectory
         )
         do {

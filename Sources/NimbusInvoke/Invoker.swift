@@ -51,11 +51,11 @@ public final class Invoker: Sendable {
     let logger: Logger
     public let concurrencyLimit: Int
 
-    public init(registry: FunctionRegistry, codeStore: CodeStore, account: Account, runtimeAPI: RuntimeAPIServer, sink: LogSink, runtimeDirectory: String, concurrencyLimit: Int = Limits.concurrentExecutions, logger: Logger) {
+    public init(registry: FunctionRegistry, codeStore: CodeStore, account: Account, runtimeAPI: RuntimeAPIServer, sink: LogSink, launcher: RuntimeLauncher, concurrencyLimit: Int = Limits.concurrentExecutions, logger: Logger) {
         self.concurrencyLimit = concurrencyLimit
         self.registry = registry
         self.codeStore = codeStore
-        self.context = ExecutionEnvironment.Context(account: account, runtimeAPI: runtimeAPI, sink: sink, runtimeDirectory: runtimeDirectory)
+        self.context = ExecutionEnvironment.Context(account: account, runtimeAPI: runtimeAPI, sink: sink, launcher: launcher)
         self.logger = logger
     }
 
@@ -162,8 +162,10 @@ public final class Invoker: Sendable {
 
     private func startFailed(_ failure: ExecutionEnvironment.StartFailure, requestId: String, function: FunctionConfiguration, wantsLogTail: Bool) throws(LambdaError) -> InvokeResult {
         switch failure {
-        case .invalidEntrypoint(let message):
-            let payload = JSONText.platformError(type: "Runtime.InvalidEntrypoint", message: "RequestId: \(requestId) Error: \(message)")
+        case .invalidEntrypoint(let message), .runtimeUnavailable(let message):
+            let type: String
+            if case .runtimeUnavailable = failure { type = "Runtime.Unavailable" } else { type = "Runtime.InvalidEntrypoint" }
+            let payload = JSONText.platformError(type: type, message: "RequestId: \(requestId) Error: \(message)")
             let tail = wantsLogTail
                 ? "START RequestId: \(requestId) Version: $LATEST\n\(message)\nEND RequestId: \(requestId)\nREPORT RequestId: \(requestId)\tDuration: 0.00 ms\tBilled Duration: 1 ms\tMemory Size: \(function.memorySize) MB\tMax Memory Used: 0 MB\t\n"
                 : nil

@@ -26,7 +26,7 @@ public enum NimbusServer {
             account: configuration.account,
             runtimeAPI: RuntimeAPIServer(),
             sink: sink,
-            runtimeDirectory: configuration.runtimeDirectory.path,
+            launcher: try RuntimeLauncher.install(runtimeDirectory: configuration.runtimeDirectory),
             concurrencyLimit: configuration.concurrentExecutions,
             logger: logger
         )

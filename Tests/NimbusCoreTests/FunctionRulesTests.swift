@@ -86,3 +86,21 @@ struct FunctionRulesTests {
         #expect(ok.isEmpty)
     }
 }
+
+@Suite("Runtime families")
+struct RuntimeFamilyTests {
+    @Test("runtime names map to how Nimbus runs them", arguments: [
+        ("provided.al2023", Runtime.Family.custom),
+        ("provided", .custom),
+        ("python3.9", .python),
+        ("python3.13", .python),
+        ("nodejs20.x", .node(major: 20)),
+        ("nodejs22.x", .node(major: 22)),
+        ("java21", .unsupported),
+        ("python3.14", .unsupported),
+        ("nodejs24.x", .unsupported),
+    ])
+    func family(name: String, expected: Runtime.Family) {
+        #expect(Runtime(rawValue: name).family == expected)
+    }
+}
