@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "nimbus", targets: ["nimbus"]),
+        .executable(name: "nimbus-init", targets: ["nimbus-init"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -51,6 +52,10 @@ let package = Package(
             name: "NimbusAuth",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The sandbox's first process (C, no Swift runtime): drops privileges and relays
+        // the Runtime API into an isolated network namespace.
+        // Linked without the Swift runtime, which the sandbox does not contain.
+        .executableTarget(name: "nimbus-init", linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         // Small C shims for process spawning (posix_spawn with setsid/chdir, pidfd).
         .target(name: "CNimbusSys"),
         // Execution environments: process supervision, log capture.
@@ -109,6 +114,7 @@ let package = Package(
             name: "nimbus",
             dependencies: [
                 "NimbusServer",
+                "NimbusSandbox",
                 "NimbusStore",
                 "NimbusCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

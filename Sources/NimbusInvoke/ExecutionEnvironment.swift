@@ -20,13 +20,16 @@ final class ExecutionEnvironment: Sendable {
     private let spawnedAt: NIODeadline
     private let initMarker: InitMarker
     private let reportedInit = Mutex(false)
+    /// Limits, freezer and OOM counter; nil without cgroups.
+    let cgroup: Cgroup?
     /// When the environment last finished an invocation, for keep-alive.
     let lastUsed = Mutex(ContinuousClock.now)
 
     var endpoint: RuntimeEndpoint { binding.endpoint }
 
-    private init(id: String, function: FunctionConfiguration, generation: Int, log: LogCollector, binding: RuntimeAPIServer.Binding, spawnedAt: NIODeadline, initMarker: InitMarker) {
+    private init(id: String, function: FunctionConfiguration, generation: Int, log: LogCollector, binding: RuntimeAPIServer.Binding, spawnedAt: NIODeadline, initMarker: InitMarker, cgroup: Cgroup?) {
         self.initMarker = initMarker
+        self.cgroup = cgroup
         self.id = id
         self.function = function
         self.generation = generation
@@ -42,6 +45,12 @@ final class ExecutionEnvironment: Sendable {
         var runtimeAPI: RuntimeAPIServer
         var sink: LogSink
         var launcher: RuntimeLauncher
+        var isolation: Isolation = .plain
+        /// Host directory for per-environment state (Runtime API sockets) and the sandbox's
+        /// `/etc/passwd` and `/etc/group`.
+        var sandboxDirectory: String = NSTemporaryDirectory()
+        /// The network mode of functions that do not choose one.
+        var defaultNetwork: NetworkMode = .host
         var runtimeDirectory: String { launcher.runtimeDirectory }
     }
 
@@ -54,50 +63,95 @@ final class ExecutionEnvironment: Sendable {
         case platform(any Error)
     }
 
-    /// Cold start: binds a Runtime API and spawns the function's `bootstrap`.
-    static func start(function: FunctionConfiguration, codeDirectory: String, generation: Int, context: Context) async throws(StartFailure) -> ExecutionEnvironment {
+    /// Cold start: creates the cgroup, binds a Runtime API and spawns the function's
+    /// `bootstrap` (in a bubblewrap sandbox in `sandbox` mode).
+    static func start(function: FunctionConfiguration, codeDirectory: String, layersDirectory: String? = nil, generation: Int, context: Context) async throws(StartFailure) -> ExecutionEnvironment {
         let id = randomHex(16)
         let logStream = "\(AWSDate.logStreamDay(Date()))/[$LATEST]\(id)"
         let log = LogCollector(logGroup: function.logGroup, logStream: logStream, sink: context.sink)
         let initMarker = InitMarker()
-        let binding: RuntimeAPIServer.Binding
+        let sandboxed = context.isolation.bubblewrap
+        let paths = sandboxed == nil
+            ? RuntimeLauncher.Paths(taskRoot: codeDirectory, runtimeDirectory: context.runtimeDirectory, optRoot: layersDirectory ?? "/opt")
+            : RuntimeLauncher.Paths(taskRoot: "/var/task", runtimeDirectory: "/var/runtime", optRoot: "/opt")
+        let command: RuntimeLauncher.Command
         do {
-            binding = try await context.runtimeAPI.bind(onInitialized: { at in initMarker.at.withLock { $0 = at } })
+            command = try context.launcher.command(for: function, codeDirectory: codeDirectory, layersDirectory: layersDirectory, paths: paths)
+        } catch {
+            throw error
+        }
+        let network = function.environment[NetworkMode.variable].flatMap(NetworkMode.init(rawValue:)) ?? context.defaultNetwork
+        let socketDirectory = sandboxed != nil && network == .isolated ? context.sandboxDirectory + "/" + id : nil
+
+        let cgroup: Cgroup?
+        do {
+            cgroup = try context.isolation.cgroups?.create(name: id, limits: CgroupLimits(memoryMegabytes: function.memorySize))
         } catch {
             throw .platform(error)
         }
-        let command: RuntimeLauncher.Command
+        let binding: RuntimeAPIServer.Binding
         do {
-            command = try context.launcher.command(for: function, codeDirectory: codeDirectory)
+            if let socketDirectory {
+                try FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+                binding = try await context.runtimeAPI.bind(
+                    unixSocket: socketDirectory + "/runtime.sock", advertisedAddress: Bubblewrap.isolatedRuntimeAPI,
+                    onInitialized: { at in initMarker.at.withLock { $0 = at } }
+                )
+            } else {
+                binding = try await context.runtimeAPI.bind(onInitialized: { at in initMarker.at.withLock { $0 = at } })
+            }
         } catch {
-            binding.close()
-            throw error
+            cgroup?.destroy()
+            socketDirectory.map { try? FileManager.default.removeItem(atPath: $0) }
+            throw .platform(error)
         }
         let environment = ExecutionEnvironment(
             id: id, function: function, generation: generation, log: log, binding: binding, spawnedAt: .now(),
-            initMarker: initMarker
+            initMarker: initMarker, cgroup: cgroup
         )
-        var variables = variables(function: function, codeDirectory: codeDirectory, logStream: logStream, runtimeAPI: binding.address, context: context)
+        var variables = variables(function: function, paths: paths, logStream: logStream, runtimeAPI: binding.address, context: context)
         variables.merge(command.environment) { own, _ in own }
-        let spec = ProcessSpec(
-            executable: command.executable,
-            arguments: command.arguments,
-            environment: variables,
-            workingDirectory: codeDirectory
-        )
+        let spec: ProcessSpec
+        if let sandboxed {
+            let sandbox = Bubblewrap.Environment(
+                codeDirectory: codeDirectory,
+                layersDirectory: layersDirectory,
+                runtimeDirectory: context.runtimeDirectory,
+                identityDirectory: context.sandboxDirectory,
+                socketDirectory: socketDirectory,
+                tmpBytes: function.ephemeralStorageSize * 1024 * 1024,
+                command: [command.executable] + command.arguments,
+                variables: variables
+            )
+            spec = ProcessSpec(
+                executable: sandboxed.executable, arguments: sandboxed.arguments(for: sandbox),
+                environment: [:], workingDirectory: "/", cgroupProcs: cgroup?.procsFiles ?? []
+            )
+        } else {
+            spec = ProcessSpec(
+                executable: command.executable, arguments: command.arguments,
+                environment: variables, workingDirectory: codeDirectory, cgroupProcs: cgroup?.procsFiles ?? []
+            )
+        }
         do {
             let endpoint = binding.endpoint
             let process = try await Spawner.start(
                 spec: spec,
                 onOutput: { chunk in log.output(chunk) },
                 onExit: { _ in
+                    // Read before the cgroup goes away; the invocation's outcome needs it.
+                    if (cgroup?.oomKills ?? 0) > 0 { environment.outOfMemory.withLock { $0 = true } }
                     endpoint.terminate()
                     binding.close()
+                    cgroup?.destroy()
+                    socketDirectory.map { try? FileManager.default.removeItem(atPath: $0) }
                 }
             )
             environment.process.withLock { $0 = process }
         } catch {
             binding.close()
+            cgroup?.destroy()
+            socketDirectory.map { try? FileManager.default.removeItem(atPath: $0) }
             if error.code == .spawnFailed, error.errno == EACCES {
                 throw .invalidEntrypoint("fork/exec /var/task/bootstrap: permission denied")
             }
@@ -110,12 +164,14 @@ final class ExecutionEnvironment: Sendable {
     }
 
     /// Lambda's environment variables for the runtime process.
-    static func variables(function: FunctionConfiguration, codeDirectory: String, logStream: String, runtimeAPI: String, context: Context) -> [String: String] {
+    static func variables(function: FunctionConfiguration, paths: RuntimeLauncher.Paths, logStream: String, runtimeAPI: String, context: Context) -> [String: String] {
         var env: [String: String] = [:]
-        let runtimeDir = context.runtimeDirectory
+        let runtimeDir = paths.runtimeDirectory
+        let taskRoot = paths.taskRoot
+        let opt = paths.optRoot
         env["AWS_LAMBDA_RUNTIME_API"] = runtimeAPI
         env["_HANDLER"] = function.handler
-        env["LAMBDA_TASK_ROOT"] = codeDirectory
+        env["LAMBDA_TASK_ROOT"] = taskRoot
         env["LAMBDA_RUNTIME_DIR"] = runtimeDir
         env["AWS_LAMBDA_FUNCTION_NAME"] = function.name
         env["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST"
@@ -127,8 +183,9 @@ final class ExecutionEnvironment: Sendable {
         env["AWS_DEFAULT_REGION"] = context.account.region
         env["TZ"] = ":UTC"
         env["LANG"] = "en_US.UTF-8"
-        env["PATH"] = "/usr/local/bin:/usr/bin/:/bin:/opt/bin"
-        env["LD_LIBRARY_PATH"] = "/lib64:/usr/lib64:\(runtimeDir):\(runtimeDir)/lib:\(codeDirectory):\(codeDirectory)/lib:/opt/lib"
+        env["PATH"] = "/usr/local/bin:/usr/bin/:/bin:\(opt)/bin"
+        env["LD_LIBRARY_PATH"] = "/lib64:/usr/lib64:\(runtimeDir):\(runtimeDir)/lib:\(taskRoot):\(taskRoot)/lib:\(opt)/lib"
+        if opt != "/opt" { env["NIMBUS_OPT_ROOT"] = opt }
         // The function's own variables win over the defaults (TZ, LANG, PATH, LD_LIBRARY_PATH);
         // reserved keys were refused when the configuration was saved.
         env.merge(function.environment) { _, own in own }
@@ -154,7 +211,7 @@ final class ExecutionEnvironment: Sendable {
         report += "\tDuration: \(Self.format(durationMs)) ms"
         report += "\tBilled Duration: \(Int(durationMs.rounded(.up)).clamped(min: 1)) ms"
         report += "\tMemory Size: \(function.memorySize) MB"
-        report += "\tMax Memory Used: \(currentProcess?.peakMemoryMegabytes() ?? 0) MB"
+        report += "\tMax Memory Used: \(maxMemoryUsedMegabytes) MB"
         if isFirst {
             let initEnd = initAt ?? finished
             report += "\tInit Duration: \(Self.format(Double((initEnd - spawnedAt).nanoseconds) / 1_000_000)) ms"
@@ -170,12 +227,40 @@ final class ExecutionEnvironment: Sendable {
 
     var currentProcess: SupervisedProcess? { process.withLock { $0 } }
 
-    /// How the runtime process ended, once it has.
-    var exitStatus: ExitStatus? { currentProcess?.exitStatus }
+    /// How the runtime process ended, once it has. bubblewrap reports a runtime killed by
+    /// signal N as exit status 128+N; this gives back the signal.
+    var exitStatus: ExitStatus? {
+        guard let status = currentProcess?.exitStatus else { return nil }
+        if cgroup != nil || binding.address == Bubblewrap.isolatedRuntimeAPI, case .exited(let code) = status, code > 128, code < 160 {
+            return .signaled(code - 128)
+        }
+        return status
+    }
 
-    /// Ends the environment: kills the process group and closes the Runtime API.
+    /// Peak memory in MB: the cgroup's peak when there is one, else the process's VmHWM.
+    var maxMemoryUsedMegabytes: Int {
+        if let bytes = cgroup?.peakMemoryBytes {
+            return min(function.memorySize, max(1, (bytes + 1_048_575) / 1_048_576))
+        }
+        return currentProcess?.peakMemoryMegabytes() ?? 0
+    }
+
+    /// Whether the kernel's OOM killer ended a process of this environment.
+    var wasOutOfMemory: Bool { outOfMemory.withLock { $0 } || (cgroup?.oomKills ?? 0) > 0 }
+    let outOfMemory = Mutex(false)
+
+    /// Stops the idle environment's processes until the next invocation (cgroup freezer).
+    func freeze() { cgroup?.freeze() }
+
+    /// Lets a frozen environment run again.
+    func thaw() { cgroup?.thaw() }
+
+    /// Ends the environment: thaws it (a frozen process cannot die), kills every process
+    /// in it, and closes the Runtime API. The cgroup is removed once the runtime is reaped.
     func retire() {
+        cgroup?.thaw()
         currentProcess?.kill()
+        cgroup?.killAll()
         binding.endpoint.terminate()
         binding.close()
     }

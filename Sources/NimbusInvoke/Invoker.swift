@@ -4,6 +4,7 @@ import NIOCore
 import NimbusCore
 import NimbusRuntimeAPI
 import NimbusStore
+import NimbusSandbox
 import Synchronization
 
 /// A synchronous invocation as the Invoke API receives it.
@@ -51,11 +52,19 @@ public final class Invoker: Sendable {
     let logger: Logger
     public let concurrencyLimit: Int
 
-    public init(registry: FunctionRegistry, codeStore: CodeStore, account: Account, runtimeAPI: RuntimeAPIServer, sink: LogSink, launcher: RuntimeLauncher, concurrencyLimit: Int = Limits.concurrentExecutions, logger: Logger) {
+    public init(
+        registry: FunctionRegistry, codeStore: CodeStore, account: Account, runtimeAPI: RuntimeAPIServer, sink: LogSink,
+        launcher: RuntimeLauncher, isolation: Isolation = .plain, sandboxDirectory: String = NSTemporaryDirectory(),
+        defaultNetwork: NetworkMode = .host,
+        concurrencyLimit: Int = Limits.concurrentExecutions, logger: Logger
+    ) {
         self.concurrencyLimit = concurrencyLimit
         self.registry = registry
         self.codeStore = codeStore
-        self.context = ExecutionEnvironment.Context(account: account, runtimeAPI: runtimeAPI, sink: sink, launcher: launcher)
+        self.context = ExecutionEnvironment.Context(
+            account: account, runtimeAPI: runtimeAPI, sink: sink, launcher: launcher,
+            isolation: isolation, sandboxDirectory: sandboxDirectory, defaultNetwork: defaultNetwork
+        )
         self.logger = logger
     }
 
@@ -101,6 +110,8 @@ public final class Invoker: Sendable {
 
         let (outcome, tail) = await environment.invoke(invocation)
         let healthy = !outcome.endsEnvironment
+        // Frozen while still ours: once released, another invocation may take and thaw it.
+        if healthy { environment.freeze() }
         if !entry.pool.release(environment, healthy: healthy) {
             environment.retire()
         }
@@ -123,6 +134,7 @@ public final class Invoker: Sendable {
                 candidate.retire()
                 continue
             }
+            candidate.thaw()
             return candidate
         }
         return nil
@@ -148,6 +160,9 @@ public final class Invoker: Sendable {
         case .timedOut:
             let seconds = String(format: "%.2f", Double(function.timeout))
             return (Self.buffer(JSONText.platformError(type: "Sandbox.Timedout", message: "RequestId: \(requestId) Error: Task timed out after \(seconds) seconds")), "Unhandled")
+        case .terminated where environment.wasOutOfMemory:
+            // The cgroup's OOM counter tells an out-of-memory kill from any other.
+            return (Self.buffer(JSONText.platformError(type: "Runtime.OutOfMemory", message: "RequestId: \(requestId) Error: Runtime exited with error: signal: killed")), "Unhandled")
         case .terminated:
             let reason: String
             switch environment.exitStatus {

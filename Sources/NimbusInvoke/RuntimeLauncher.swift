@@ -12,6 +12,14 @@ public struct RuntimeLauncher: Sendable {
         var environment: [String: String]
     }
 
+    /// Where the function's files are, as its runtime sees them: `/var/task`,
+    /// `/var/runtime` and `/opt` in a sandbox, host paths for plain processes.
+    struct Paths: Sendable, Equatable {
+        var taskRoot: String
+        var runtimeDirectory: String
+        var optRoot: String
+    }
+
     /// A Node.js installation.
     public struct Node: Sendable, Equatable {
         public var path: String
@@ -63,22 +71,30 @@ public struct RuntimeLauncher: Sendable {
     }
 
     /// The command for a function, or the start failure Lambda would report.
-    func command(for function: FunctionConfiguration, codeDirectory: String) throws(ExecutionEnvironment.StartFailure) -> Command {
+    ///
+    /// `codeDirectory` and `layersDirectory` are host paths, checked here; the command
+    /// itself uses `paths`, which is how the runtime sees them.
+    func command(for function: FunctionConfiguration, codeDirectory: String, layersDirectory: String? = nil, paths: Paths) throws(ExecutionEnvironment.StartFailure) -> Command {
         let runtime = function.runtime.rawValue
         switch function.runtime.family {
         case .custom:
-            let bootstrap = codeDirectory + "/bootstrap"
-            guard access(bootstrap, F_OK) == 0 else {
+            // Lambda looks in the function's code first, then in its layers.
+            let candidates = [(codeDirectory, paths.taskRoot)] + (layersDirectory.map { [($0, paths.optRoot)] } ?? [])
+            guard let (host, visible) = candidates.first(where: { access($0.0 + "/bootstrap", F_OK) == 0 }) else {
                 throw .invalidEntrypoint("Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
             }
-            return Command(executable: bootstrap, arguments: [], environment: [:])
+            // As root, X_OK fails only when no execute bit is set: what the sandbox user would hit.
+            guard access(host + "/bootstrap", X_OK) == 0 else {
+                throw .invalidEntrypoint("fork/exec \(visible == paths.taskRoot ? "/var/task" : "/opt")/bootstrap: permission denied")
+            }
+            return Command(executable: visible + "/bootstrap", arguments: [], environment: [:])
         case .python:
             guard let python else {
                 throw .runtimeUnavailable("\(runtime) needs Python 3 at /usr/bin/python3, which this machine does not have")
             }
             return Command(
                 executable: python,
-                arguments: ["-u", runtimeDirectory + "/python/bootstrap.py"],
+                arguments: ["-u", paths.runtimeDirectory + "/python/bootstrap.py"],
                 environment: ["AWS_EXECUTION_ENV": "AWS_Lambda_\(runtime)", "PYTHONDONTWRITEBYTECODE": "1"]
             )
         case .node(let major):
@@ -90,10 +106,10 @@ public struct RuntimeLauncher: Sendable {
             }
             return Command(
                 executable: node.path,
-                arguments: [runtimeDirectory + "/nodejs/index.mjs"],
+                arguments: [paths.runtimeDirectory + "/nodejs/index.mjs"],
                 environment: [
                     "AWS_EXECUTION_ENV": "AWS_Lambda_\(runtime)",
-                    "NODE_PATH": "/opt/nodejs/node\(major)/node_modules:/opt/nodejs/node_modules:\(runtimeDirectory)/nodejs/node_modules",
+                    "NODE_PATH": "\(paths.optRoot)/nodejs/node\(major)/node_modules:\(paths.optRoot)/nodejs/node_modules:\(paths.runtimeDirectory)/nodejs/node_modules",
                 ]
             )
         case .unsupported:

@@ -4,12 +4,15 @@ public struct ProcessSpec: Sendable, Equatable {
     public var arguments: [String]
     public var environment: [String: String]
     public var workingDirectory: String
+    /// `cgroup.procs` files the process joins before it runs its first instruction.
+    public var cgroupProcs: [String]
 
-    public init(executable: String, arguments: [String] = [], environment: [String: String], workingDirectory: String) {
+    public init(executable: String, arguments: [String] = [], environment: [String: String], workingDirectory: String, cgroupProcs: [String] = []) {
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory
+        self.cgroupProcs = cgroupProcs
     }
 }
 
@@ -49,7 +52,7 @@ public enum ExitStatus: Sendable, Equatable {
 
 /// Errors from starting or supervising processes.
 public struct SandboxError: Error, Sendable, CustomStringConvertible {
-    public enum Code: Sendable { case spawnFailed, pipeFailed, missingExecutable }
+    public enum Code: Sendable { case spawnFailed, pipeFailed, missingExecutable, cgroupFailed }
     public var code: Code
     public var errno: Int32
 

@@ -45,12 +45,25 @@ public final class SupervisedProcess: Sendable {
         _ = fcntl(readFD, F_SETFD, FD_CLOEXEC)
         _ = fcntl(writeFD, F_SETFD, FD_CLOEXEC)
 
+        var cgroupFDs: [Int32] = []
+        defer { cgroupFDs.forEach { close($0) } }
+        for path in spec.cgroupProcs {
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                let error = errno
+                close(readFD)
+                close(writeFD)
+                throw SandboxError(.cgroupFailed, errno: error)
+            }
+            cgroupFDs.append(fd)
+        }
+
         let argv = [spec.executable] + spec.arguments
         let envp = spec.environment.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         let rc = withCStrings(argv) { argvPointer in
             withCStrings(envp) { envpPointer in
-                nimbus_spawn(spec.executable, argvPointer, envpPointer, spec.workingDirectory, writeFD, &pid)
+                nimbus_spawn(spec.executable, argvPointer, envpPointer, spec.workingDirectory, writeFD, cgroupFDs, Int32(cgroupFDs.count), &pid)
             }
         }
         close(writeFD)

@@ -6,6 +6,7 @@ import NimbusControlAPI
 import NimbusCore
 import NimbusInvoke
 import NimbusRuntimeAPI
+import NimbusSandbox
 import NimbusStore
 import ServiceLifecycle
 
@@ -16,6 +17,7 @@ public enum NimbusServer {
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: configuration.runtimeDirectory, withIntermediateDirectories: true)
 
+        let isolation = try resolveIsolation(configuration, logger: logger)
         let database = try NimbusDatabase(path: configuration.databasePath)
         let codeStore = try CodeStore(root: configuration.codeDirectory, database: database)
         let registry = try FunctionRegistry(store: SQLiteFunctionStore(database: database))
@@ -27,6 +29,9 @@ public enum NimbusServer {
             runtimeAPI: RuntimeAPIServer(),
             sink: sink,
             launcher: try RuntimeLauncher.install(runtimeDirectory: configuration.runtimeDirectory),
+            isolation: isolation,
+            sandboxDirectory: configuration.sandboxDirectory.path,
+            defaultNetwork: configuration.defaultNetwork,
             concurrencyLimit: configuration.concurrentExecutions,
             logger: logger
         )
@@ -48,9 +53,33 @@ public enum NimbusServer {
             services: [sink, asyncInvoker, KeepAliveService(invoker: invoker, keepAlive: configuration.keepAlive, logger: logger)],
             onServerRunning: { channel in
                 let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? configuration.port)" } ?? ""
-                logger.notice("Nimbus is serving the Lambda API on http://\(address) (account \(account.id), region \(account.region))")
+                logger.notice("Nimbus is serving the Lambda API on http://\(address) (account \(account.id), region \(account.region), isolation \(isolation.mode.rawValue)\(isolation.cgroups.map { ", cgroup \($0.version.rawValue)" } ?? ""))")
             },
             logger: logger
         )
+    }
+
+    /// Chooses the isolation, says once why the sandbox is not used when it is not, and
+    /// prepares what the sandbox mounts: nimbus-init and the user's passwd and group files.
+    static func resolveIsolation(_ configuration: ServerConfiguration, logger: Logger) throws -> Isolation {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let initProgram = executable.deletingLastPathComponent().appendingPathComponent("nimbus-init").path
+        switch Isolation.resolve(requested: configuration.isolation, initProgram: initProgram) {
+        case .failure(let error):
+            throw error
+        case .success(let (isolation, warning)):
+            if let warning { logger.warning("\(warning)") }
+            let fileManager = FileManager.default
+            let sandbox = configuration.sandboxDirectory
+            try fileManager.createDirectory(at: sandbox, withIntermediateDirectories: true)
+            try Bubblewrap.passwd.write(to: sandbox.appendingPathComponent("passwd"), atomically: true, encoding: .utf8)
+            try Bubblewrap.group.write(to: sandbox.appendingPathComponent("group"), atomically: true, encoding: .utf8)
+            if isolation.bubblewrap != nil {
+                let target = configuration.runtimeDirectory.appendingPathComponent("init")
+                try? fileManager.removeItem(at: target)
+                try fileManager.copyItem(atPath: initProgram, toPath: target.path)
+            }
+            return isolation
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NimbusCore
+import NimbusSandbox
 
 /// Everything `nimbus serve` needs; every field has an embedded default.
 public struct ServerConfiguration: Sendable {
@@ -17,6 +18,10 @@ public struct ServerConfiguration: Sendable {
     public var keepAlive: Duration
     /// How many invocations may run at once across all functions (AWS's account default: 1000).
     public var concurrentExecutions: Int
+    /// `sandbox`, `process`, or nil to use the sandbox wherever it works.
+    public var isolation: Isolation.Mode?
+    /// The network of functions that do not set NIMBUS_NETWORK_MODE.
+    public var defaultNetwork: NetworkMode
 
     public init(
         host: String = "127.0.0.1",
@@ -26,8 +31,12 @@ public struct ServerConfiguration: Sendable {
         accessKeyId: String = ServerConfiguration.defaultAccessKeyId,
         secretAccessKey: String = ServerConfiguration.defaultSecretAccessKey,
         keepAlive: Duration = .seconds(600),
-        concurrentExecutions: Int = Limits.concurrentExecutions
+        concurrentExecutions: Int = Limits.concurrentExecutions,
+        isolation: Isolation.Mode? = nil,
+        defaultNetwork: NetworkMode = .host
     ) {
+        self.isolation = isolation
+        self.defaultNetwork = defaultNetwork
         self.concurrentExecutions = concurrentExecutions
         self.host = host
         self.port = port
@@ -41,4 +50,6 @@ public struct ServerConfiguration: Sendable {
     public var databasePath: String { dataDirectory.appendingPathComponent("nimbus.sqlite").path }
     public var codeDirectory: URL { dataDirectory.appendingPathComponent("code", isDirectory: true) }
     public var runtimeDirectory: URL { dataDirectory.appendingPathComponent("runtime", isDirectory: true) }
+    /// Per-environment sockets, and the sandbox's `/etc/passwd` and `/etc/group`.
+    public var sandboxDirectory: URL { dataDirectory.appendingPathComponent("sandbox", isDirectory: true) }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NimbusCore
+import NimbusSandbox
 import NimbusServer
 import NimbusStore
 
@@ -25,6 +26,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("keep-alive-seconds"), help: "Seconds an idle environment stays warm.") var keepAliveSeconds: Double = 600
     @Option(name: .customLong("concurrent-executions"), help: "Invocations that may run at once (AWS default 1000).") var concurrentExecutions = 1000
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.") var logLevel = "notice"
+    @Option(help: "sandbox (bubblewrap + cgroups, the default where it works) or process.") var isolation: Isolation.Mode?
+    @Option(help: "Network of functions that do not set NIMBUS_NETWORK_MODE: host or isolated.") var network: NetworkMode = .host
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -42,7 +45,9 @@ struct Serve: AsyncParsableCommand {
             accessKeyId: env["NIMBUS_ACCESS_KEY_ID"] ?? ServerConfiguration.defaultAccessKeyId,
             secretAccessKey: env["NIMBUS_SECRET_ACCESS_KEY"] ?? ServerConfiguration.defaultSecretAccessKey,
             keepAlive: .milliseconds(Int64(keepAliveSeconds * 1000)),
-            concurrentExecutions: max(1, concurrentExecutions)
+            concurrentExecutions: max(1, concurrentExecutions),
+            isolation: isolation,
+            defaultNetwork: network
         )
         let app = try NimbusServer.build(configuration, logger: logger)
         try await app.runService()
@@ -73,3 +78,6 @@ struct Logs: AsyncParsableCommand {
         } while follow
     }
 }
+
+extension Isolation.Mode: ExpressibleByArgument {}
+extension NetworkMode: ExpressibleByArgument {}

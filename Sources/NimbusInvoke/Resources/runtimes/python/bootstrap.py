@@ -205,10 +205,10 @@ def log_error(error):
 
 
 def main():
-    sys.path.insert(0, TASK_ROOT)
-    for extra in ("/opt/python", "/opt/python/lib/python%d.%d/site-packages" % sys.version_info[:2]):
-        if os.path.isdir(extra):
-            sys.path.append(extra)
+    # Lambda's order: the code, then the layers, ahead of the interpreter's own paths.
+    opt = os.environ.get("NIMBUS_OPT_ROOT", "/opt")
+    layers = [opt + "/python/lib/python%d.%d/site-packages" % sys.version_info[:2], opt + "/python"]
+    sys.path[0:0] = [TASK_ROOT] + [path for path in layers if os.path.isdir(path)]
     setup_logging()
     client = RuntimeClient()
     try:
