@@ -22,14 +22,16 @@ final class ExecutionEnvironment: Sendable {
     private let reportedInit = Mutex(false)
     /// Limits, freezer and OOM counter; nil without cgroups.
     let cgroup: Cgroup?
+    private let freezer: Freezer
     /// When the environment last finished an invocation, for keep-alive.
     let lastUsed = Mutex(ContinuousClock.now)
 
     var endpoint: RuntimeEndpoint { binding.endpoint }
 
-    private init(id: String, function: FunctionConfiguration, generation: Int, log: LogCollector, binding: RuntimeAPIServer.Binding, spawnedAt: NIODeadline, initMarker: InitMarker, cgroup: Cgroup?) {
+    private init(id: String, function: FunctionConfiguration, generation: Int, log: LogCollector, binding: RuntimeAPIServer.Binding, spawnedAt: NIODeadline, initMarker: InitMarker, cgroup: Cgroup?, freezer: Freezer) {
         self.initMarker = initMarker
         self.cgroup = cgroup
+        self.freezer = freezer
         self.id = id
         self.function = function
         self.generation = generation
@@ -51,6 +53,8 @@ final class ExecutionEnvironment: Sendable {
         var sandboxDirectory: String = NSTemporaryDirectory()
         /// The network mode of functions that do not choose one.
         var defaultNetwork: NetworkMode = .host
+        /// Freeze idle environments (cgroup freezer), as Lambda does.
+        var freezeIdle = true
         var runtimeDirectory: String { launcher.runtimeDirectory }
     }
 
@@ -81,7 +85,8 @@ final class ExecutionEnvironment: Sendable {
             throw error
         }
         let network = function.environment[NetworkMode.variable].flatMap(NetworkMode.init(rawValue:)) ?? context.defaultNetwork
-        let socketDirectory = sandboxed != nil && network == .isolated ? context.sandboxDirectory + "/" + id : nil
+        // Unix socket paths are limited to 107 bytes, so these live in a short directory.
+        let socketDirectory = sandboxed != nil && network == .isolated ? Self.socketRoot + "/" + id : nil
 
         let cgroup: Cgroup?
         do {
@@ -89,16 +94,21 @@ final class ExecutionEnvironment: Sendable {
         } catch {
             throw .platform(error)
         }
+        let freezer = Freezer(cgroup: context.freezeIdle ? cgroup : nil)
         let binding: RuntimeAPIServer.Binding
         do {
             if let socketDirectory {
                 try FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
                 binding = try await context.runtimeAPI.bind(
                     unixSocket: socketDirectory + "/runtime.sock", advertisedAddress: Bubblewrap.isolatedRuntimeAPI,
-                    onInitialized: { at in initMarker.at.withLock { $0 = at } }
+                    onInitialized: { at in initMarker.at.withLock { $0 = at } },
+                    onParked: { freezer.runtimeParked() }
                 )
             } else {
-                binding = try await context.runtimeAPI.bind(onInitialized: { at in initMarker.at.withLock { $0 = at } })
+                binding = try await context.runtimeAPI.bind(
+                    onInitialized: { at in initMarker.at.withLock { $0 = at } },
+                    onParked: { freezer.runtimeParked() }
+                )
             }
         } catch {
             cgroup?.destroy()
@@ -107,7 +117,7 @@ final class ExecutionEnvironment: Sendable {
         }
         let environment = ExecutionEnvironment(
             id: id, function: function, generation: generation, log: log, binding: binding, spawnedAt: .now(),
-            initMarker: initMarker, cgroup: cgroup
+            initMarker: initMarker, cgroup: cgroup, freezer: freezer
         )
         var variables = variables(function: function, paths: paths, logStream: logStream, runtimeAPI: binding.address, context: context)
         variables.merge(command.environment) { own, _ in own }
@@ -163,6 +173,9 @@ final class ExecutionEnvironment: Sendable {
         return environment
     }
 
+    /// Where isolated environments' Runtime API sockets are made.
+    static let socketRoot = "/tmp/nimbus-rapi"
+
     /// Lambda's environment variables for the runtime process.
     static func variables(function: FunctionConfiguration, paths: RuntimeLauncher.Paths, logStream: String, runtimeAPI: String, context: Context) -> [String: String] {
         var env: [String: String] = [:]
@@ -195,9 +208,11 @@ final class ExecutionEnvironment: Sendable {
     /// Runs one invocation and frames it in the log.
     func invoke(_ invocation: Invocation) async -> (InvocationOutcome, logTail: String) {
         log.platform("START RequestId: \(invocation.requestId) Version: $LATEST")
+        freezer.beginInvocation()
         let submitted = NIODeadline.now()
         let outcome = await binding.endpoint.invoke(invocation)
         let finished = NIODeadline.now()
+        freezer.endInvocation()
         currentProcess?.drainOutput()
 
         let initAt = initMarker.at.withLock { $0 }
@@ -249,11 +264,6 @@ final class ExecutionEnvironment: Sendable {
     var wasOutOfMemory: Bool { outOfMemory.withLock { $0 } || (cgroup?.oomKills ?? 0) > 0 }
     let outOfMemory = Mutex(false)
 
-    /// Stops the idle environment's processes until the next invocation (cgroup freezer).
-    func freeze() { cgroup?.freeze() }
-
-    /// Lets a frozen environment run again.
-    func thaw() { cgroup?.thaw() }
 
     /// Ends the environment: thaws it (a frozen process cannot die), kills every process
     /// in it, and closes the Runtime API. The cgroup is removed once the runtime is reaped.
@@ -296,4 +306,62 @@ func randomHex(_ bytes: Int) -> String {
 /// When the runtime first asked for work: the end of init.
 final class InitMarker: Sendable {
     let at = Mutex<NIODeadline?>(nil)
+}
+
+/// Freezes an environment while its runtime is idle, as Lambda does: from the moment the
+/// runtime asks for the next event with none waiting, until an invocation arrives.
+///
+/// A runtime that exits instead of asking for more is never frozen, so its exit is seen
+/// while idle. The first invocation counts as started from the cold start on, so a fast
+/// runtime is not frozen before its first event.
+final class Freezer: Sendable {
+    private struct State {
+        var busy = true
+        var waiting = false
+        var frozen = false
+    }
+
+    private let cgroup: Cgroup?
+    private let state = Mutex(State())
+
+    init(cgroup: Cgroup?) {
+        self.cgroup = cgroup
+    }
+
+    /// The runtime is parked on `/next` with nothing to do.
+    func runtimeParked() {
+        guard let cgroup else { return }
+        state.withLock { state in
+            state.waiting = true
+            if !state.busy && !state.frozen {
+                cgroup.freeze()
+                state.frozen = true
+            }
+        }
+    }
+
+    /// An invocation is about to be handed over: thaw first.
+    func beginInvocation() {
+        guard let cgroup else { return }
+        state.withLock { state in
+            state.busy = true
+            state.waiting = false
+            if state.frozen {
+                cgroup.thaw()
+                state.frozen = false
+            }
+        }
+    }
+
+    /// The invocation is over; freeze if the runtime already asked for the next one.
+    func endInvocation() {
+        guard let cgroup else { return }
+        state.withLock { state in
+            state.busy = false
+            if state.waiting && !state.frozen {
+                cgroup.freeze()
+                state.frozen = true
+            }
+        }
+    }
 }

@@ -55,7 +55,7 @@ public final class Invoker: Sendable {
     public init(
         registry: FunctionRegistry, codeStore: CodeStore, account: Account, runtimeAPI: RuntimeAPIServer, sink: LogSink,
         launcher: RuntimeLauncher, isolation: Isolation = .plain, sandboxDirectory: String = NSTemporaryDirectory(),
-        defaultNetwork: NetworkMode = .host,
+        defaultNetwork: NetworkMode = .host, freezeIdle: Bool = true,
         concurrencyLimit: Int = Limits.concurrentExecutions, logger: Logger
     ) {
         self.concurrencyLimit = concurrencyLimit
@@ -63,7 +63,8 @@ public final class Invoker: Sendable {
         self.codeStore = codeStore
         self.context = ExecutionEnvironment.Context(
             account: account, runtimeAPI: runtimeAPI, sink: sink, launcher: launcher,
-            isolation: isolation, sandboxDirectory: sandboxDirectory, defaultNetwork: defaultNetwork
+            isolation: isolation, sandboxDirectory: sandboxDirectory, defaultNetwork: defaultNetwork,
+            freezeIdle: freezeIdle
         )
         self.logger = logger
     }
@@ -110,8 +111,6 @@ public final class Invoker: Sendable {
 
         let (outcome, tail) = await environment.invoke(invocation)
         let healthy = !outcome.endsEnvironment
-        // Frozen while still ours: once released, another invocation may take and thaw it.
-        if healthy { environment.freeze() }
         if !entry.pool.release(environment, healthy: healthy) {
             environment.retire()
         }
@@ -134,7 +133,6 @@ public final class Invoker: Sendable {
                 candidate.retire()
                 continue
             }
-            candidate.thaw()
             return candidate
         }
         return nil

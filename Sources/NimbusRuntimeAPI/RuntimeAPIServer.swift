@@ -38,10 +38,11 @@ public struct RuntimeAPIServer: Sendable {
     public func bind(
         unixSocket: String? = nil,
         advertisedAddress: String? = nil,
-        onInitialized: @escaping @Sendable (NIODeadline) -> Void = { _ in }
+        onInitialized: @escaping @Sendable (NIODeadline) -> Void = { _ in },
+        onParked: @escaping @Sendable () -> Void = {}
     ) async throws -> Binding {
         let eventLoop = group.next()
-        let endpoint = RuntimeEndpoint(eventLoop: eventLoop, onInitialized: onInitialized)
+        let endpoint = RuntimeEndpoint(eventLoop: eventLoop, onInitialized: onInitialized, onParked: onParked)
         let bootstrap = ServerBootstrap(group: eventLoop)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

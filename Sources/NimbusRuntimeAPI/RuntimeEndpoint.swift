@@ -37,15 +37,23 @@ public final class RuntimeEndpoint: Sendable {
     let eventLoop: any EventLoop
     /// Called once when the runtime first asks for work (init finished).
     private let onInitialized: @Sendable (NIODeadline) -> Void
+    /// Called when the runtime asks for work and there is none: it is idle until the next
+    /// invocation (Lambda freezes the environment here).
+    private let onParked: @Sendable () -> Void
 
     /// How long init may take before an invocation waiting for it is given up (AWS: 10 s);
     /// the invocation's own timeout is added on top, as AWS retries init within it.
     let initLimit: TimeAmount
 
-    public init(eventLoop: any EventLoop, initLimit: TimeAmount = .seconds(10), onInitialized: @escaping @Sendable (NIODeadline) -> Void = { _ in }) {
+    public init(
+        eventLoop: any EventLoop, initLimit: TimeAmount = .seconds(10),
+        onInitialized: @escaping @Sendable (NIODeadline) -> Void = { _ in },
+        onParked: @escaping @Sendable () -> Void = {}
+    ) {
         self.eventLoop = eventLoop
         self.initLimit = initLimit
         self.onInitialized = onInitialized
+        self.onParked = onParked
     }
 
     /// Whether the environment has ended and cannot take work.
@@ -93,6 +101,7 @@ public final class RuntimeEndpoint: Sendable {
             deliver(work, to: waiter)
             return nil
         case .park:
+            onParked()
             return nil
         case .refuse(let refusal):
             return refusal

@@ -96,6 +96,11 @@ public struct CgroupHierarchy: Sendable {
         return group
     }
 
+    /// Nimbus's parent group directories, freezer first (thawing must come before killing).
+    public var parentDirectories: [String] {
+        parents.sorted { a, _ in a.contains("/freezer/") }
+    }
+
     /// Removes Nimbus's parent groups (when the server stops).
     public func removeParents() {
         for parent in parents { rmdir(parent) }

@@ -32,6 +32,7 @@ public enum NimbusServer {
             isolation: isolation,
             sandboxDirectory: configuration.sandboxDirectory.path,
             defaultNetwork: configuration.defaultNetwork,
+            freezeIdle: configuration.freezeIdle,
             concurrencyLimit: configuration.concurrentExecutions,
             logger: logger
         )
@@ -64,7 +65,7 @@ public enum NimbusServer {
     static func resolveIsolation(_ configuration: ServerConfiguration, logger: Logger) throws -> Isolation {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let initProgram = executable.deletingLastPathComponent().appendingPathComponent("nimbus-init").path
-        switch Isolation.resolve(requested: configuration.isolation, initProgram: initProgram) {
+        switch Isolation.resolve(requested: configuration.isolation, initProgram: initProgram, bubblewrapPath: configuration.bubblewrapPath) {
         case .failure(let error):
             throw error
         case .success(let (isolation, warning)):
@@ -78,6 +79,20 @@ public enum NimbusServer {
                 let target = configuration.runtimeDirectory.appendingPathComponent("init")
                 try? fileManager.removeItem(at: target)
                 try fileManager.copyItem(atPath: initProgram, toPath: target.path)
+            }
+            if let cgroups = isolation.cgroups, fileManager.isExecutableFile(atPath: initProgram) {
+                // Outlives this process: cleans up frozen environments even after kill -9.
+                let guardProcess = Process()
+                guardProcess.executableURL = URL(fileURLWithPath: initProgram)
+                guardProcess.arguments = ["--guard", String(getpid())] + cgroups.parentDirectories
+                guardProcess.standardInput = FileHandle.nullDevice
+                guardProcess.standardOutput = FileHandle.nullDevice
+                guardProcess.standardError = FileHandle.nullDevice
+                do {
+                    try guardProcess.run()
+                } catch {
+                    logger.warning("could not start the cgroup guard (\(error)); after a kill -9, frozen environments stay until the next start")
+                }
             }
             return isolation
         }

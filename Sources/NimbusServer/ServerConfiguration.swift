@@ -22,6 +22,11 @@ public struct ServerConfiguration: Sendable {
     public var isolation: Isolation.Mode?
     /// The network of functions that do not set NIMBUS_NETWORK_MODE.
     public var defaultNetwork: NetworkMode
+    /// Freeze idle environments with the cgroup freezer (Lambda does). Off is for
+    /// debugging a runtime with a tracer attached.
+    public var freezeIdle = true
+    /// The bubblewrap executable.
+    public var bubblewrapPath = "/usr/bin/bwrap"
 
     public init(
         host: String = "127.0.0.1",

@@ -12,6 +12,14 @@
 //      no_new_privs, so no setuid program can give them back;
 //   3. runs COMMAND (exec without -r; fork and exec with -r, keeping the relay in this
 //      process) and exits as COMMAND does: the same code, or the same signal.
+//
+//   nimbus-init --guard PID DIR...
+//
+// The server starts one guard, outside every sandbox. When process PID (the server) has
+// gone, however it went, the guard thaws and kills whatever is left in the cgroups under
+// each DIR (Nimbus's parent groups) and removes them. It is needed because a frozen
+// process cannot die: after a `kill -9` of the server, its frozen idle environments
+// would otherwise stay behind, frozen, for good.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +31,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -153,7 +164,67 @@ static void relay(int listener, const char *socket_path, pid_t child, int signal
     }
 }
 
+static void write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    (void)!write(fd, text, strlen(text));
+    close(fd);
+}
+
+// Thaws and kills everything in the group at `path`, then removes it.
+static void clear_group(const char *path) {
+    char file[4096];
+    snprintf(file, sizeof file, "%s/freezer.state", path);
+    write_file(file, "THAWED");
+    snprintf(file, sizeof file, "%s/cgroup.freeze", path);  // cgroup v2
+    write_file(file, "0");
+    snprintf(file, sizeof file, "%s/cgroup.kill", path);
+    write_file(file, "1");
+    for (int attempt = 0; attempt < 100; attempt++) {
+        snprintf(file, sizeof file, "%s/cgroup.procs", path);
+        FILE *procs = fopen(file, "re");
+        if (procs != NULL) {
+            int pid;
+            while (fscanf(procs, "%d", &pid) == 1) kill(pid, SIGKILL);
+            fclose(procs);
+        }
+        if (rmdir(path) == 0 || errno == ENOENT) return;
+        usleep(10000);
+    }
+}
+
+static int guard(int argc, char **argv) {
+    if (argc < 4) {
+        fprintf(stderr, "usage: nimbus-init --guard PID DIR...\n");
+        return 2;
+    }
+    pid_t watched = (pid_t)strtol(argv[2], NULL, 10);
+    setsid();
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    int pidfd = (int)syscall(SYS_pidfd_open, watched, 0);
+    if (pidfd < 0) return 1;
+    struct pollfd watch = {.fd = pidfd, .events = POLLIN};
+    while (poll(&watch, 1, -1) < 0 && errno == EINTR) {}
+    for (int i = 3; i < argc; i++) {
+        DIR *parent = opendir(argv[i]);
+        if (parent == NULL) continue;
+        struct dirent *entry;
+        while ((entry = readdir(parent)) != NULL) {
+            if (entry->d_type != DT_DIR || entry->d_name[0] == '.') continue;
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", argv[i], entry->d_name);
+            clear_group(path);
+        }
+        closedir(parent);
+        rmdir(argv[i]);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "--guard") == 0) return guard(argc, argv);
     long uid = -1, gid = -1;
     int port = 0;
     const char *socket_path = NULL;

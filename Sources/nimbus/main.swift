@@ -27,6 +27,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("concurrent-executions"), help: "Invocations that may run at once (AWS default 1000).") var concurrentExecutions = 1000
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.") var logLevel = "notice"
     @Option(help: "sandbox (bubblewrap + cgroups, the default where it works) or process.") var isolation: Isolation.Mode?
+    @Flag(name: .customLong("no-freeze"), help: "Do not freeze idle environments (for attaching a debugger).") var noFreeze = false
     @Option(help: "Network of functions that do not set NIMBUS_NETWORK_MODE: host or isolated.") var network: NetworkMode = .host
 
     func run() async throws {
@@ -37,7 +38,7 @@ struct Serve: AsyncParsableCommand {
             id: accountId ?? env["NIMBUS_ACCOUNT_ID"] ?? "000000000000",
             region: region ?? env["NIMBUS_REGION"] ?? "us-east-1"
         )
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host,
             port: port,
             dataDirectory: URL(fileURLWithPath: dataDir),
@@ -49,6 +50,8 @@ struct Serve: AsyncParsableCommand {
             isolation: isolation,
             defaultNetwork: network
         )
+        configuration.freezeIdle = !noFreeze
+        if let bubblewrap = env["NIMBUS_BWRAP"] { configuration.bubblewrapPath = bubblewrap }
         let app = try NimbusServer.build(configuration, logger: logger)
         try await app.runService()
     }

@@ -234,3 +234,42 @@ def alive(server, lambda_client):
 
     return check
 
+
+
+class SideEffects:
+    """A loopback HTTP server that functions report to (`POST <url>/<token>` with a body):
+    how a test sees what a sandboxed function did, since it cannot write host files."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        received: dict[str, str] = {}
+        self.received = received
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                received[self.path.strip("/")] = self.rfile.read(length).decode()
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def has(self, token: str) -> bool:
+        return token in self.received
+
+    def get(self, token: str) -> str:
+        return self.received[token]
+
+
+@pytest.fixture(scope="session")
+def side_effects():
+    sink = SideEffects()
+    yield sink
+    sink.httpd.shutdown()

@@ -367,6 +367,8 @@ HDRS="$WORK/headers"
 EVENT="$WORK/event"
 OUT="$WORK/out"
 REQUEST_ID=""
+# One id per execution environment (inside a sandbox every runtime may be pid 2).
+ENV_ID="${AWS_LAMBDA_LOG_STREAM_NAME##*]}"
 
 # hdr NAME -> value of response header NAME of the last /next call
 hdr() {
@@ -623,6 +625,27 @@ def process_gone(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[-1].split()[0] == "Z"
     except FileNotFoundError:
         return True
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live (non-zombie) process below `pid`: a server's runtimes, sandboxes included."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            parents.setdefault(int(fields[1]), []).append(int(entry))
+    found, queue = [], [pid]
+    while queue:
+        for child in parents.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
 
 
 def remove_stale_runtime_workdirs() -> None:

@@ -106,7 +106,7 @@ case "$EVENT_BODY" in
     fail_json 'DOC'
     ;;
   *)
-    respond_json "{\"ok\": true, \"pid\": $$}"
+    respond_json "{\"ok\": true, \"pid\": \"$ENV_ID\"}"
     ;;
 esac
 """.replace("DOC", json.dumps(ERROR_DOC))
@@ -134,7 +134,7 @@ SLEEPY_HANDLER = r"""
 case "$EVENT_BODY" in
   *sleep*) sleep 5 ;;
 esac
-respond_json "{\"ok\": true, \"pid\": $$, \"request_id\": \"$REQUEST_ID\"}"
+respond_json "{\"ok\": true, \"pid\": \"$ENV_ID\", \"request_id\": \"$REQUEST_ID\"}"
 """
 
 
@@ -166,7 +166,7 @@ case "$EVENT_BODY" in
   *exit0*) echo "exiting 0"; exit 0 ;;
   *kill9*) kill -9 $$ ;;
 esac
-respond_json "{\"ok\": true, \"pid\": $$}"
+respond_json "{\"ok\": true, \"pid\": \"$ENV_ID\"}"
 """
 
 

@@ -23,6 +23,7 @@ from e2e_helpers import (
     find_report,
     invoke,
     json_reply_zip,
+    descendants,
     process_gone,
     runtime_script,
     unique_token,
@@ -98,16 +99,16 @@ COUNT=$((COUNT + 1))
 if [ -f "$MARKER" ]; then EXISTED=true; else EXISTED=false; fi
 echo "count=$COUNT pid=$$" > "$MARKER"
 echo "WARM-HANDLER count=$COUNT"
-respond_json "{\"count\": $COUNT, \"pid\": $$, \"marker_existed\": $EXISTED, \"request_id\": \"$REQUEST_ID\"}"
+respond_json "{\"count\": $COUNT, \"pid\": \"$ENV_ID\", \"marker_existed\": $EXISTED, \"request_id\": \"$REQUEST_ID\"}"
 """
 
 SLEEP_PID_HANDLER = r"""
 sleep 1
-respond_json "{\"pid\": $$}"
+respond_json "{\"pid\": \"$ENV_ID\"}"
 """
 
 PID_HANDLER = r"""
-respond_json "{\"pid\": $$, \"request_id\": \"$REQUEST_ID\"}"
+respond_json "{\"pid\": \"$ENV_ID\", \"request_id\": \"$REQUEST_ID\"}"
 """
 
 HEADERS_HANDLER = r"""
@@ -350,34 +351,31 @@ def test_concurrent_invokes_use_separate_environments(lambda_client, functions, 
     assert elapsed < 5.0, f"{n} concurrent 1 s invokes took {elapsed:.1f}s (serialized?)"
 
 
-# Leaves a file named after the event's token in $SIDE_EFFECT_DIR (a host directory
-# handed over via the function's environment).
+# Reports the event's token, with the request id, to $SIDE_EFFECT_URL (the test's
+# side_effects server; a sandboxed function cannot write host files).
 SIDE_EFFECT_HANDLER = r"""
 TOK="$(grep -o 'tok-[0-9a-f]*' "$EVENT" | head -n 1)"
-if [ -n "$TOK" ]; then echo "$REQUEST_ID" > "$SIDE_EFFECT_DIR/$TOK"; fi
-respond_json "{\"pid\": $$}"
+if [ -n "$TOK" ]; then curl -s -m 5 -X POST --data "$REQUEST_ID" "$SIDE_EFFECT_URL/$TOK" > /dev/null; fi
+respond_json "{\"pid\": \"$ENV_ID\"}"
 """
 
 
-def test_event_invocation_runs_function(lambda_client, functions, fn_name, tmp_path):
-    tmp_path.chmod(0o777)
+def test_event_invocation_runs_function(lambda_client, functions, fn_name, side_effects):
     functions.create(fn_name, bootstrap_zip(runtime_script(SIDE_EFFECT_HANDLER)),
-                     Environment={"Variables": {"SIDE_EFFECT_DIR": str(tmp_path)}})
+                     Environment={"Variables": {"SIDE_EFFECT_URL": side_effects.url}})
     token = unique_token()
     res = lambda_client.invoke(FunctionName=fn_name, InvocationType="Event", Payload=json.dumps({"token": token}))
     assert res["StatusCode"] == 202
     assert res["ResponseMetadata"]["HTTPStatusCode"] == 202
     assert res["Payload"].read() == b""
     assert "FunctionError" not in res
-    marker = tmp_path / token
-    wait_for(marker.exists, timeout=15, what="the Event invocation to run")
-    assert re.fullmatch(UUID_RE, marker.read_text().strip())
+    wait_for(lambda: side_effects.has(token), timeout=15, what="the Event invocation to run")
+    assert re.fullmatch(UUID_RE, side_effects.get(token).strip())
 
 
-def test_dry_run(lambda_client, functions, fn_name, tmp_path):
-    tmp_path.chmod(0o777)
+def test_dry_run(lambda_client, functions, fn_name, side_effects):
     functions.create(fn_name, bootstrap_zip(runtime_script(SIDE_EFFECT_HANDLER)),
-                     Environment={"Variables": {"SIDE_EFFECT_DIR": str(tmp_path)}})
+                     Environment={"Variables": {"SIDE_EFFECT_URL": side_effects.url}})
     token = unique_token()
     res = lambda_client.invoke(FunctionName=fn_name, InvocationType="DryRun", Payload=json.dumps({"token": token}))
     assert res["StatusCode"] == 204
@@ -386,9 +384,9 @@ def test_dry_run(lambda_client, functions, fn_name, tmp_path):
     # a real invoke afterwards proves the function works and gives a DryRun time to misbehave
     control = unique_token()
     invoke(lambda_client, fn_name, {"token": control})
-    assert (tmp_path / control).exists()
+    assert side_effects.has(control)
     time.sleep(0.5)
-    assert not (tmp_path / token).exists(), "DryRun must not run the function"
+    assert not side_effects.has(token), "DryRun must not run the function"
 
 
 def test_update_code_runs_new_code(lambda_client, functions, fn_name):
@@ -462,16 +460,19 @@ respond_json "{\"helper\": \"$OUT_HELPER\", \"data\": \"$DATA\", \"via_link\": \
     assert res["Json"] == {"helper": "helper-ran", "data": "config-value", "via_link": "config-value"}
 
 
-def test_delete_stops_warm_environment(lambda_client, functions, fn_name):
+def test_delete_stops_warm_environment(lambda_client, functions, fn_name, server):
+    before = set(descendants(server.proc.pid))
     functions.create(fn_name, bootstrap_zip(runtime_script(PID_HANDLER)))
-    pid = invoke(lambda_client, fn_name, {})["Json"]["pid"]
-    assert not process_gone(pid)
+    invoke(lambda_client, fn_name, {})
+    started = set(descendants(server.proc.pid)) - before
+    assert started, "the warm environment's processes run under the server"
     lambda_client.delete_function(FunctionName=fn_name)
     try:
-        wait_for(lambda: process_gone(pid), timeout=10, what=f"runtime {pid} of the deleted function to stop")
+        wait_for(lambda: all(process_gone(p) for p in started), timeout=10, what=f"runtimes {started} of the deleted function to stop")
     finally:
-        if not process_gone(pid):  # do not leave it behind
-            os.kill(pid, signal.SIGKILL)
+        for pid in started:
+            if not process_gone(pid):  # do not leave it behind
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_non_object_json_payloads(lambda_client, functions, fn_name):
@@ -536,17 +537,16 @@ def test_concurrent_invokes_route_responses_correctly(lambda_client, functions):
         assert res["Body"] == payload
 
 
-def test_burst_of_event_invocations_all_run(lambda_client, functions, fn_name, tmp_path):
-    tmp_path.chmod(0o777)
+def test_burst_of_event_invocations_all_run(lambda_client, functions, fn_name, side_effects):
     functions.create(fn_name, bootstrap_zip(runtime_script(SIDE_EFFECT_HANDLER)),
-                     Environment={"Variables": {"SIDE_EFFECT_DIR": str(tmp_path)}})
+                     Environment={"Variables": {"SIDE_EFFECT_URL": side_effects.url}})
     tokens = [unique_token() for _ in range(10)]
     for tok in tokens:
         res = lambda_client.invoke(FunctionName=fn_name, InvocationType="Event", Payload=json.dumps({"token": tok}))
         assert res["StatusCode"] == 202
-    wait_for(lambda: all((tmp_path / t).exists() for t in tokens), timeout=20,
+    wait_for(lambda: all(side_effects.has(t) for t in tokens), timeout=20,
              what="all 10 Event invocations to run")
-    request_ids = {(tmp_path / t).read_text().strip() for t in tokens}
+    request_ids = {side_effects.get(t).strip() for t in tokens}
     assert len(request_ids) == 10, "each Event invocation needs its own request id"
 
 

@@ -9,6 +9,7 @@ import time
 from e2e_helpers import (
     ROLE,
     bootstrap_zip,
+    descendants,
     expect_error,
     invoke,
     json_reply_zip,
@@ -72,15 +73,16 @@ def test_restart_after_sigkill_keeps_functions(server_factory):
     assert invoke(client, "after-restart", {})["Json"]["fn"] == "new"
 
 
-PID_HANDLER = 'respond_json "{\\"pid\\": $$}"'
+PID_HANDLER = 'respond_json "{\\"pid\\": \\"$ENV_ID\\"}"'
 
 
 def test_sigterm_stops_server_and_runtimes(server_factory):
     srv = server_factory("sigterm")
     client = srv.client()
     _create(client, "warm", bootstrap_zip(runtime_script(PID_HANDLER)))
-    pid = invoke(client, "warm", {})["Json"]["pid"]
-    os.kill(pid, 0)  # the warm runtime is a live process on this host
+    invoke(client, "warm", {})
+    runtimes = descendants(srv.proc.pid)
+    assert runtimes, "the warm runtime is a live process on this host"
 
     start = time.monotonic()
     code = srv.stop(timeout=10)
@@ -88,7 +90,8 @@ def test_sigterm_stops_server_and_runtimes(server_factory):
     assert time.monotonic() - start < 10
 
     try:
-        wait_for(lambda: process_gone(pid), timeout=5, what=f"runtime process {pid} to exit after server shutdown")
+        wait_for(lambda: all(process_gone(p) for p in runtimes), timeout=5, what=f"runtime processes {runtimes} to exit after server shutdown")
     finally:
-        if not process_gone(pid):  # do not leave the orphan behind
-            os.kill(pid, signal.SIGKILL)
+        for pid in runtimes:
+            if not process_gone(pid):  # do not leave the orphan behind
+                os.kill(pid, signal.SIGKILL)

@@ -3,13 +3,13 @@ import time
 
 import http.client
 
-from e2e_helpers import bootstrap_zip, invoke, runtime_script
+from e2e_helpers import ROLE, assert_server_alive, bootstrap_zip, invoke, runtime_script, wait_active
 
 
 def test_runtime_that_exits_while_idle_is_replaced(lambda_client, functions, fn_name, alive):
     """A runtime that answers and then exits leaves a dead idle environment. The next invoke
     must get a fresh environment (as on AWS), not a Runtime.ExitError for an event that never ran."""
-    functions.create(fn_name, bootstrap_zip(runtime_script('respond_json "{\\"pid\\": $$}"; exit 0')))
+    functions.create(fn_name, bootstrap_zip(runtime_script('respond_json "{\\"pid\\": \\"$ENV_ID\\"}"; exit 0')))
     first = invoke(lambda_client, fn_name, {})
     assert "FunctionError" not in first, first["Body"]
     time.sleep(0.5)  # let the exit be noticed
@@ -19,9 +19,14 @@ def test_runtime_that_exits_while_idle_is_replaced(lambda_client, functions, fn_
     alive()
 
 
-def test_abandoned_next_connection_is_forgotten(lambda_client, functions, fn_name, alive):
+def test_abandoned_next_connection_is_forgotten(server_factory):
     """A runtime whose parked /next gives up (a client-side timeout) and then asks again must
-    receive the next event on its new request, not have it written to the closed connection."""
+    receive the next event on its new request, not have it written to the closed connection.
+    (With freezing on, as on Lambda, a frozen runtime's own timer cannot fire while idle, so
+    this runs on a server started with --no-freeze.)"""
+    srv = server_factory("nofreeze", extra_args=["--no-freeze"])
+    lambda_client = srv.client()
+    fn_name = "abandoned"
     handler = """
 respond_json '{"ok": true}'
 if [ -z "$ABANDONED" ]; then
@@ -29,13 +34,15 @@ if [ -z "$ABANDONED" ]; then
   curl -sS --max-time 1 -o /dev/null "$RUNTIME/invocation/next"
 fi
 """
-    functions.create(fn_name, bootstrap_zip(runtime_script(handler, init="ABANDONED=")), Timeout=3)
+    lambda_client.create_function(FunctionName=fn_name, Runtime="provided.al2023", Role=ROLE, Handler="x",
+                                  Code={"ZipFile": bootstrap_zip(runtime_script(handler, init="ABANDONED="))}, Timeout=3)
+    wait_active(lambda_client, fn_name)
     assert invoke(lambda_client, fn_name, {})["Json"] == {"ok": True}
     time.sleep(1.5)  # the parked /next has been abandoned and a new one is waiting
     second = invoke(lambda_client, fn_name, {})
     assert second.get("FunctionError") is None, second["Body"]
     assert second["Json"] == {"ok": True}
-    alive()
+    assert_server_alive(srv, lambda_client)
 
 
 def test_event_invoke_request_id_matches_its_log(server, lambda_client, functions, fn_name, nimbus_logs):

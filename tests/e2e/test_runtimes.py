@@ -17,7 +17,7 @@ time.sleep(float(os.environ.get("HEAVY_INIT", "0")))
 def echo(event, context):
     print("echo", json.dumps(event))
     logger.warning("warned")
-    return {"event": event, "init_runs": len(INIT_RUNS), "pid": os.getpid(),
+    return {"event": event, "init_runs": len(INIT_RUNS), "pid": context.log_stream_name,
             "context": {"aws_request_id": context.aws_request_id, "function_name": context.function_name,
                         "function_version": context.function_version, "memory_limit_in_mb": context.memory_limit_in_mb,
                         "invoked_function_arn": context.invoked_function_arn, "log_group_name": context.log_group_name,
