@@ -151,6 +151,7 @@ final class ExecutionEnvironment: Sendable {
                 onExit: { _ in
                     // Read before the cgroup goes away; the invocation's outcome needs it.
                     if (cgroup?.oomKills ?? 0) > 0 { environment.outOfMemory.withLock { $0 = true } }
+                    if let peak = cgroup?.peakMemoryBytes { environment.finalPeakBytes.withLock { $0 = peak } }
                     endpoint.terminate()
                     binding.close()
                     cgroup?.destroy()
@@ -254,7 +255,7 @@ final class ExecutionEnvironment: Sendable {
 
     /// Peak memory in MB: the cgroup's peak when there is one, else the process's VmHWM.
     var maxMemoryUsedMegabytes: Int {
-        if let bytes = cgroup?.peakMemoryBytes {
+        if let bytes = cgroup?.peakMemoryBytes ?? finalPeakBytes.withLock({ $0 }) {
             return min(function.memorySize, max(1, (bytes + 1_048_575) / 1_048_576))
         }
         return currentProcess?.peakMemoryMegabytes() ?? 0
@@ -263,6 +264,8 @@ final class ExecutionEnvironment: Sendable {
     /// Whether the kernel's OOM killer ended a process of this environment.
     var wasOutOfMemory: Bool { outOfMemory.withLock { $0 } || (cgroup?.oomKills ?? 0) > 0 }
     let outOfMemory = Mutex(false)
+    /// The cgroup's peak, kept from when the runtime exited (the group is gone after).
+    let finalPeakBytes = Mutex<Int?>(nil)
 
 
     /// Ends the environment: thaws it (a frozen process cannot die), kills every process

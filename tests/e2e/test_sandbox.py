@@ -242,8 +242,10 @@ def test_idle_environments_are_frozen(lambda_client, functions, probe_zip, serve
     second = call(lambda_client, name)
     # The ticker thread ran every 10 ms while invoked, and not at all while frozen.
     assert second["max_gap"] >= 0.8, second
-    states = [(g / "freezer.state").read_text().strip() for g in cgroup_parents(server, "freezer").iterdir() if g.is_dir()]
-    assert "FROZEN" in states
+    # Frozen again once the runtime asks for the next event.
+    wait_for(lambda: "FROZEN" in [(g / "freezer.state").read_text().strip()
+                                  for g in cgroup_parents(server, "freezer").iterdir() if g.is_dir()],
+             timeout=5, what="the idle environment to be frozen")
 
 
 def test_frozen_environments_are_thawed_and_killed_on_update(lambda_client, functions, probe_zip, server):
