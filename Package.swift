@@ -129,6 +129,7 @@ let package = Package(
             name: "NimbusRuntimeAPITests",
             dependencies: ["NimbusRuntimeAPI", "NimbusCore", .product(name: "NIOHTTP1", package: "swift-nio")]
         ),
+        .testTarget(name: "NimbusSandboxTests", dependencies: ["NimbusSandbox"]),
         .testTarget(name: "NimbusAuthTests", dependencies: ["NimbusAuth"], exclude: ["make_vectors.py"]),
         .testTarget(
             name: "NimbusControlAPITests",
