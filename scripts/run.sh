@@ -3,5 +3,10 @@
 # Extra arguments go to `nimbus serve`, e.g. `scripts/run.sh --port 9001`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product nimbus
+# bubblewrap sandboxes every function; without it Nimbus falls back to plain processes.
+if ! command -v bwrap >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap) \
+    || echo "run.sh: could not install bubblewrap; functions will run as plain processes" >&2
+fi
+swift build -c release   # nimbus and nimbus-init
 exec .build/release/nimbus serve "$@"

@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# tool:package. bubblewrap is the sandbox; the suite checks its isolation.
 need_apt=()
-for tool in curl zip; do
-  command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
+for pair in curl:curl zip:zip bwrap:bubblewrap; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need_apt+=("${pair##*:}")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
