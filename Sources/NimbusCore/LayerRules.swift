@@ -21,6 +21,7 @@ public struct LayerName: Sendable, Equatable {
 /// A parsed layer version ARN, `arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION`.
 public struct LayerVersionReference: Sendable, Equatable {
     public var arn: String
+    public var partition: String
     public var region: String
     public var accountId: String
     public var name: String
@@ -28,7 +29,7 @@ public struct LayerVersionReference: Sendable, Equatable {
     public var version: Int?
 
     /// The ARN without its version: two references to one layer share it.
-    public var layerArn: String { "arn:aws:lambda:\(region):\(accountId):layer:\(name)" }
+    public var layerArn: String { "arn:\(partition):lambda:\(region):\(accountId):layer:\(name)" }
 }
 
 /// Lambda's rules for layers, with AWS's messages (recorded in test_lambda_api.snapshot.json,
@@ -92,11 +93,11 @@ public enum LayerRules {
     /// Parses a layer version ARN, or nil if it does not match ``versionArnPattern``'s first
     /// (account layer) form. AWS-owned `awslayer` ARNs are valid but never resolve here.
     public static func parseVersionArn(_ raw: String) -> LayerVersionReference? {
-        let regex = #/arn:(?:aws[a-zA-Z\-]*)?:lambda:((?:eusc-)?[a-z]{2}(?:(?:-gov)|(?:-iso(?:[a-z]?)))?-[a-z]+-\d{1}):(\d{12}):layer:([a-zA-Z0-9\-_]+):([0-9]+)/#
+        let regex = #/arn:(aws[a-zA-Z\-]*)?:lambda:((?:eusc-)?[a-z]{2}(?:(?:-gov)|(?:-iso(?:[a-z]?)))?-[a-z]+-\d{1}):(\d{12}):layer:([a-zA-Z0-9\-_]+):([0-9]+)/#
         guard let match = raw.wholeMatch(of: regex) else { return nil }
         return LayerVersionReference(
-            arn: raw, region: String(match.output.1), accountId: String(match.output.2),
-            name: String(match.output.3), version: Int(match.output.4)
+            arn: raw, partition: match.output.1.map(String.init) ?? "", region: String(match.output.2),
+            accountId: String(match.output.3), name: String(match.output.4), version: Int(match.output.5)
         )
     }
 

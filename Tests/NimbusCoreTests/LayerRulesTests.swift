@@ -54,6 +54,7 @@ struct LayerRulesTests {
         #expect(parsed.name == "lib")
         #expect(parsed.version == 3)
         #expect(parsed.region == "us-east-1")
+        #expect(parsed.layerArn == "arn:aws:lambda:us-east-1:111111111111:layer:lib")
         #expect(LayerRules.parseVersionArn("arn:aws:lambda:us-east-1:111111111111:layer:lib") == nil)
         #expect(LayerRules.isVersionArn("arn:aws:lambda:::awslayer:AmazonLinux1803"))
         #expect(!LayerRules.isVersionArn("lib:3"))
