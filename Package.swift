@@ -123,7 +123,10 @@ let package = Package(
         .testTarget(name: "NimbusCoreTests", dependencies: ["NimbusCore"]),
         .testTarget(
             name: "NimbusStoreTests",
-            dependencies: ["NimbusStore", "NimbusCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: [
+                "NimbusStore", "NimbusCore", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "NimbusRuntimeAPITests",

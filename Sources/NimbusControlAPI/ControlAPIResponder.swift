@@ -16,11 +16,13 @@ public struct ControlAPIResponder: HTTPResponder {
     public typealias Context = BasicRequestContext
 
     let functions: FunctionService
+    let layers: LayerService
     let verifier: SigV4Verifier
     let logger: Logger
 
-    public init(functions: FunctionService, verifier: SigV4Verifier, logger: Logger) {
+    public init(functions: FunctionService, layers: LayerService, verifier: SigV4Verifier, logger: Logger) {
         self.functions = functions
+        self.layers = layers
         self.verifier = verifier
         self.logger = logger
     }
@@ -89,6 +91,25 @@ public struct ControlAPIResponder: HTTPResponder {
             return try await functions.invoke(name, qualifier: query["Qualifier"], requestId: requestId, headers: request.headers, body: body)
         case .getAccountSettings:
             return try functions.accountSettings()
+        case .listLayers:
+            if query["find"] == "LayerVersion" {
+                return try layers.getByArn(query["Arn"], host: request.head.authority)
+            }
+            return try layers.listLayers(query: query)
+        case .publishLayerVersion(let name):
+            return try layers.publish(name, body: body, host: request.head.authority)
+        case .listLayerVersions(let name):
+            return try layers.listVersions(name, query: query)
+        case .getLayerVersion(let name, let version):
+            return try layers.get(name, version: version, host: request.head.authority)
+        case .deleteLayerVersion(let name, let version):
+            return try layers.delete(name, version: version)
+        case .addLayerVersionPermission(let name, let version):
+            return try layers.addPermission(name, version: version, revisionId: query["RevisionId"], body: body)
+        case .getLayerVersionPolicy(let name, let version):
+            return try layers.getPolicy(name, version: version)
+        case .removeLayerVersionPermission(let name, let version, let statementId):
+            return try layers.removePermission(name, version: version, statementId: statementId, revisionId: query["RevisionId"])
         case .codeDownload, .unknown:
             throw LambdaError(.unknownOperation, "Unknown operation: \(request.method.rawValue) \(rawPath)", status: 404)
         }

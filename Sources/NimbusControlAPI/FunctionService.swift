@@ -11,14 +11,16 @@ public struct FunctionService: Sendable {
     let account: Account
     let registry: FunctionRegistry
     let codeStore: CodeStore
+    let layers: LayerService
     let invoker: Invoker
     let asyncInvoker: AsyncInvoker
     let logger: Logger
 
-    public init(account: Account, registry: FunctionRegistry, codeStore: CodeStore, invoker: Invoker, asyncInvoker: AsyncInvoker, logger: Logger) {
+    public init(account: Account, registry: FunctionRegistry, codeStore: CodeStore, layers: LayerService, invoker: Invoker, asyncInvoker: AsyncInvoker, logger: Logger) {
         self.account = account
         self.registry = registry
         self.codeStore = codeStore
+        self.layers = layers
         self.invoker = invoker
         self.asyncInvoker = asyncInvoker
         self.logger = logger
@@ -44,6 +46,7 @@ public struct FunctionService: Sendable {
         FunctionRules.checkMemorySize(input.memorySize, into: &errors)
         FunctionRules.checkEphemeralStorage(input.ephemeralStorage?.size, into: &errors)
         FunctionRules.checkArchitectures(input.architectures, into: &errors)
+        LayerRules.checkFunctionLayerArns(input.layers, into: &errors)
         if input.code == nil { errors.add(value: nil, at: "code", constraint: "Member must not be null") }
         try errors.throwIfAny()
         guard let identifier, let role = input.role, let code = input.code else { throw LambdaError.internalFailure }
@@ -63,8 +66,10 @@ public struct FunctionService: Sendable {
         let runtime = try FunctionRules.checkRuntime(runtimeName)
         try FunctionRules.checkEnvironment(input.environment?.variables)
         if registry.get(identifier.name) != nil { throw .functionAlreadyExists(identifier.name) }
+        let functionLayers = try layers.resolveFunctionLayers(input.layers ?? [])
 
         let stored = try storeCode(code.zipFile, s3Bucket: code.s3Bucket, imageUri: code.imageUri)
+        try LayerRules.checkCombinedSize(functionUnzipped: stored.unzippedSize, layers: functionLayers)
         let configuration = FunctionConfiguration(
             name: identifier.name,
             runtime: runtime,
@@ -77,7 +82,8 @@ public struct FunctionService: Sendable {
             environment: input.environment?.variables ?? [:],
             architectures: input.architectures ?? ["x86_64"],
             codeSHA256Hex: stored.sha256Hex,
-            codeSize: stored.size
+            codeSize: stored.size,
+            layers: functionLayers
         )
         try registry.create(configuration)
         return try json(FunctionConfigurationOutput(configuration, account: account, codeSHA256Base64: stored.sha256Base64, moment: .created), status: .created)
@@ -159,6 +165,7 @@ public struct FunctionService: Sendable {
         guard let existing = registry.get(name) else { throw .functionNotFound(account.functionArn(name)) }
         try checkRevision(input.revisionId, existing)  // early, before storing code; checked again atomically below
         let stored = try storeCode(input.zipFile, s3Bucket: input.s3Bucket, imageUri: input.imageUri)
+        try LayerRules.checkCombinedSize(functionUnzipped: stored.unzippedSize, layers: existing.layers)
         if input.dryRun == true {
             var preview = existing
             preview.codeSHA256Hex = stored.sha256Hex
@@ -166,6 +173,7 @@ public struct FunctionService: Sendable {
             return try json(FunctionConfigurationOutput(preview, account: account, codeSHA256Base64: stored.sha256Base64, moment: .settled))
         }
         let updated = try registry.update(name, notFound: .functionNotFound(account.functionArn(name))) { (configuration: inout FunctionConfiguration) throws(LambdaError) in
+            try LayerRules.checkCombinedSize(functionUnzipped: stored.unzippedSize, layers: configuration.layers)
             configuration.codeSHA256Hex = stored.sha256Hex
             configuration.codeSize = stored.size
             if let architectures = input.architectures { configuration.architectures = architectures }
@@ -182,10 +190,13 @@ public struct FunctionService: Sendable {
         FunctionRules.checkTimeout(input.timeout, into: &errors)
         FunctionRules.checkMemorySize(input.memorySize, into: &errors)
         FunctionRules.checkEphemeralStorage(input.ephemeralStorage?.size, into: &errors)
+        LayerRules.checkFunctionLayerArns(input.layers, into: &errors)
         try errors.throwIfAny()
         let name = try unqualifiedName(rawName)
         let runtime = try input.runtime.map { (value: String) throws(LambdaError) -> Runtime in try FunctionRules.checkRuntime(value) }
         try FunctionRules.checkEnvironment(input.environment?.variables)
+        guard registry.get(name) != nil else { throw .functionNotFound(account.functionArn(name)) }
+        let functionLayers = try input.layers.map { (arns: [String]) throws(LambdaError) -> [FunctionLayer] in try layers.resolveFunctionLayers(arns) }
         let update = FunctionConfigurationUpdate(
             runtime: runtime,
             role: input.role,
@@ -194,10 +205,14 @@ public struct FunctionService: Sendable {
             timeout: input.timeout,
             memorySize: input.memorySize,
             ephemeralStorageSize: input.ephemeralStorage?.size,
-            environment: input.environment.map { $0.variables ?? [:] }
+            environment: input.environment.map { $0.variables ?? [:] },
+            layers: functionLayers
         )
         let updated = try registry.update(name, notFound: .functionNotFound(account.functionArn(name))) { (configuration: inout FunctionConfiguration) throws(LambdaError) in
             try checkRevision(input.revisionId, configuration)
+            if let functionLayers {
+                try LayerRules.checkCombinedSize(functionUnzipped: try layers.unzippedSize(ofCode: configuration.codeSHA256Hex), layers: functionLayers)
+            }
             update.apply(to: &configuration)
         }
         return try json(output(updated, moment: .updated))
@@ -333,26 +348,7 @@ public struct FunctionService: Sendable {
         guard let zipFile else {
             throw LambdaError(.invalidParameterValue, "Please provide a source for function code.")
         }
-        guard let zip = Data(base64Encoded: zipFile) else {
-            throw LambdaError(.invalidParameterValue, "Could not unzip uploaded file. Please check your file, then try to upload again.")
-        }
-        do {
-            return try codeStore.store(zip: zip)
-        } catch {
-            switch error.code {
-            case .zippedTooLarge:
-                throw LambdaError(.requestTooLarge, "Zipped size must be smaller than \(Limits.zippedCodeSize) bytes")
-            case .unzippedTooLarge:
-                throw LambdaError(.invalidParameterValue, "Unzipped size must be smaller than \(Limits.unzippedCodeSize) bytes")
-            case .notAZip:
-                throw LambdaError(.invalidParameterValue, "Could not unzip uploaded file. Please check your file, then try to upload again.")
-            case .unsafeEntry:
-                throw LambdaError(.invalidParameterValue, "Could not unzip uploaded file. The deployment package contains an entry that would be written outside the function's folder (an absolute path, a '..' component, or a symbolic link pointing outside).")
-            case .conflict, .notFound, .revisionMismatch, .io:
-                logger.error("could not store code: \(error)")
-                throw LambdaError.internalFailure
-            }
-        }
+        return try CodeUpload.store(zipFile: zipFile, in: codeStore, logger: logger)
     }
 
     private func output(_ configuration: FunctionConfiguration, moment: FunctionConfigurationOutput.Moment) -> FunctionConfigurationOutput {
@@ -377,23 +373,10 @@ public struct FunctionService: Sendable {
     }
 
     private func decode<T: Decodable>(_ body: ByteBuffer) throws(LambdaError) -> T {
-        let data = body.withUnsafeReadableBytes { Data($0) }
-        do {
-            return try LambdaJSON.decoder.decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw LambdaError(.invalidRequestContent, "Could not parse request body into json: Could not parse payload into json: Cannot deserialize value of the expected type for field '\(field)'")
-        } catch {
-            throw LambdaError(.invalidRequestContent, "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a valid JSON value")
-        }
+        try WireCoding.decode(body)
     }
 
     private func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws(LambdaError) -> Response {
-        do {
-            let data = try LambdaJSON.encoder.encode(value)
-            return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        } catch {
-            throw LambdaError.internalFailure
-        }
+        try WireCoding.json(value, status: status)
     }
 }

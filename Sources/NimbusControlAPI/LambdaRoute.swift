@@ -13,6 +13,16 @@ enum LambdaRoute: Equatable, Sendable {
     case deleteFunction(String)
     case invoke(String)
     case getAccountSettings
+    /// `GET /2018-10-31/layers`: ListLayers, or GetLayerVersionByArn with `find=LayerVersion`.
+    case listLayers
+    case publishLayerVersion(String)
+    case listLayerVersions(String)
+    /// Layer name and the raw `VersionNumber` segment (checked by the service).
+    case getLayerVersion(String, version: String)
+    case deleteLayerVersion(String, version: String)
+    case addLayerVersionPermission(String, version: String)
+    case getLayerVersionPolicy(String, version: String)
+    case removeLayerVersionPermission(String, version: String, statementId: String)
     /// The download behind GetFunction's `Code.Location` (unsigned; the digest is the capability).
     case codeDownload(sha256Hex: String)
     case unknown
@@ -23,6 +33,7 @@ enum LambdaRoute: Equatable, Sendable {
         case .createFunction: "CreateFunction"
         case .updateFunctionCode: "UpdateFunctionCode"
         case .invoke: "InvokeFunction"
+        case .publishLayerVersion: "PublishLayerVersion"
         default: "Request"
         }
     }
@@ -39,6 +50,12 @@ enum LambdaRoute: Equatable, Sendable {
             self = .listFunctions
         case ("GET", 2) where segments == ["2016-08-19", "account-settings"]:
             self = .getAccountSettings
+        case ("GET", 2) where segments == ["2018-10-31", "layers"]:
+            self = .listLayers
+        case ("DELETE", 7) where segments[0] == "2018-10-31" && segments[1] == "layers" && segments[3] == "versions" && segments[5] == "policy":
+            self = .removeLayerVersionPermission(decoded(2), version: decoded(4), statementId: decoded(6))
+        case (_, 4...6) where segments[0] == "2018-10-31" && segments[1] == "layers" && segments[3] == "versions":
+            self = Self.layerRoute(method: method, segments: segments.count, decoded)
         case ("GET", 3) where segments[0] == "_nimbus" && segments[1] == "code" && segments[2].hasSuffix(".zip"):
             let hex = String(segments[2].dropLast(4))
             self = hex.count == 64 && hex.allSatisfy(\.isHexDigit) ? .codeDownload(sha256Hex: hex) : .unknown
@@ -61,10 +78,23 @@ enum LambdaRoute: Equatable, Sendable {
         }
     }
 
+    /// `/2018-10-31/layers/{LayerName}/versions[/{VersionNumber}[/policy[/{StatementId}]]]`.
+    private static func layerRoute(method: String, segments count: Int, _ decoded: (Int) -> String) -> LambdaRoute {
+        switch (method, count) {
+        case ("POST", 4): return .publishLayerVersion(decoded(2))
+        case ("GET", 4): return .listLayerVersions(decoded(2))
+        case ("GET", 5): return .getLayerVersion(decoded(2), version: decoded(4))
+        case ("DELETE", 5): return .deleteLayerVersion(decoded(2), version: decoded(4))
+        case ("POST", 6) where decoded(5) == "policy": return .addLayerVersionPermission(decoded(2), version: decoded(4))
+        case ("GET", 6) where decoded(5) == "policy": return .getLayerVersionPolicy(decoded(2), version: decoded(4))
+        default: return .unknown
+        }
+    }
+
     /// The largest request body the operation accepts before AWS answers 413.
     var bodyLimit: Int {
         switch self {
-        case .createFunction, .updateFunctionCode: 70_167_211
+        case .createFunction, .updateFunctionCode, .publishLayerVersion: 70_167_211
         case .invoke: 6_291_456
         default: 1_048_576
         }

@@ -19,6 +19,7 @@ struct CreateFunctionInput: Decodable {
     var packageType: String?
     var architectures: [String]?
     var ephemeralStorage: EphemeralStorageWire?
+    var layers: [String]?
 }
 
 struct FunctionCodeInput: Decodable {
@@ -49,6 +50,7 @@ struct UpdateFunctionConfigurationInput: Decodable {
     var runtime: String?
     var revisionId: String?
     var ephemeralStorage: EphemeralStorageWire?
+    var layers: [String]?
 }
 
 struct EnvironmentInput: Decodable {
@@ -66,6 +68,7 @@ struct FunctionConfigurationOutput: Encodable {
     struct SnapStart: Encodable { var applyOn = "None"; var optimizationStatus = "Off" }
     struct RuntimeVersionConfig: Encodable { var runtimeVersionArn: String }
     struct LoggingConfig: Encodable { var logFormat: String; var logGroup: String }
+    struct Layer: Encodable { var arn: String; var codeSize: Int64 }
 
     var functionName: String
     var functionArn: String
@@ -94,6 +97,8 @@ struct FunctionConfigurationOutput: Encodable {
     var snapStart: SnapStart
     var runtimeVersionConfig: RuntimeVersionConfig?
     var loggingConfig: LoggingConfig
+    /// Omitted when the function has no layers, as AWS does.
+    var layers: [Layer]?
 
     /// Which moment of the lifecycle the response describes. AWS reports a function as
     /// `Pending` in CreateFunction's answer and an update as `InProgress` in the update's
@@ -124,6 +129,7 @@ struct FunctionConfigurationOutput: Encodable {
         snapStart = SnapStart()
         runtimeVersionConfig = RuntimeVersionConfig(runtimeVersionArn: Self.runtimeVersionArn(f.runtime, account: account))
         loggingConfig = LoggingConfig(logFormat: f.logFormat, logGroup: f.logGroup)
+        layers = f.layers.isEmpty ? nil : f.layers.map { Layer(arn: $0.arn, codeSize: $0.codeSize) }
         switch moment {
         case .created:
             state = "Pending"

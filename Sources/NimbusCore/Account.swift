@@ -19,4 +19,14 @@ public struct Account: Sendable, Equatable {
     public func functionArn(_ name: String, qualifier: String) -> String {
         functionArn(name) + ":" + qualifier
     }
+
+    /// `arn:aws:lambda:REGION:ACCOUNT:layer:NAME`.
+    public func layerArn(_ name: String) -> String {
+        "arn:\(partition):lambda:\(region):\(id):layer:\(name)"
+    }
+
+    /// `arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION`.
+    public func layerVersionArn(_ name: String, version: Int) -> String {
+        layerArn(name) + ":" + String(version)
+    }
 }

@@ -22,6 +22,11 @@ public struct FunctionConfiguration: Sendable, Equatable {
     public var logFormat: String
     public var logGroup: String
     public var tracingMode: String
+    /// The layer versions the function uses, in order (later layers win at `/opt`).
+    /// Each carries its code SHA-256 (hex), the address the invoker passes to
+    /// `CodeStore.mergedLayerDirectory(for:)`. Part of the configuration, so changing
+    /// the layers retires running environments like any other update.
+    public var layers: [FunctionLayer]
 
     public init(
         name: String,
@@ -41,7 +46,8 @@ public struct FunctionConfiguration: Sendable, Equatable {
         packageType: String = "Zip",
         logFormat: String = "Text",
         logGroup: String? = nil,
-        tracingMode: String = "PassThrough"
+        tracingMode: String = "PassThrough",
+        layers: [FunctionLayer] = []
     ) {
         self.name = name
         self.runtime = runtime
@@ -61,7 +67,12 @@ public struct FunctionConfiguration: Sendable, Equatable {
         self.logFormat = logFormat
         self.logGroup = logGroup ?? "/aws/lambda/\(name)"
         self.tracingMode = tracingMode
+        self.layers = layers
     }
+
+    /// The code SHA-256 (hex) of each layer, in order: the argument of
+    /// `CodeStore.mergedLayerDirectory(for:)`.
+    public var layerSHA256Hexes: [String] { layers.map(\.codeSHA256Hex) }
 
     /// Marks a change: a new RevisionId and LastModified, as every AWS update does.
     public mutating func touch(now: Date = Date()) {
@@ -90,11 +101,13 @@ public struct FunctionConfigurationUpdate: Sendable, Equatable {
     public var ephemeralStorageSize: Int?
     public var environment: [String: String]?
     public var revisionId: String?
+    /// The new layer list, resolved; an empty list removes every layer.
+    public var layers: [FunctionLayer]?
 
     public init(
         runtime: Runtime? = nil, role: String? = nil, handler: String? = nil, description: String? = nil,
         timeout: Int? = nil, memorySize: Int? = nil, ephemeralStorageSize: Int? = nil,
-        environment: [String: String]? = nil, revisionId: String? = nil
+        environment: [String: String]? = nil, revisionId: String? = nil, layers: [FunctionLayer]? = nil
     ) {
         self.runtime = runtime
         self.role = role
@@ -105,6 +118,7 @@ public struct FunctionConfigurationUpdate: Sendable, Equatable {
         self.ephemeralStorageSize = ephemeralStorageSize
         self.environment = environment
         self.revisionId = revisionId
+        self.layers = layers
     }
 
     /// Applies the non-nil fields to a configuration.
@@ -117,5 +131,6 @@ public struct FunctionConfigurationUpdate: Sendable, Equatable {
         if let memorySize { configuration.memorySize = memorySize }
         if let ephemeralStorageSize { configuration.ephemeralStorageSize = ephemeralStorageSize }
         if let environment { configuration.environment = environment }
+        if let layers { configuration.layers = layers }
     }
 }

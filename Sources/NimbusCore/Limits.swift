@@ -28,6 +28,14 @@ public enum Limits {
     public static let totalCodeSize: Int64 = 80_530_636_800
     public static let concurrentExecutions = 1000
     public static let unreservedConcurrentExecutionsMinimum = 100
+    /// Layers one function may reference.
+    public static let layersPerFunction = 5
+    /// MaxItems of ListLayers and ListLayerVersions (and their page size).
+    public static let layerListItems: ClosedRange<Int> = 1...50
+    /// CompatibleRuntimes of a layer version.
+    public static let layerCompatibleRuntimes = 15
+    public static let layerLicenseInfoLength = 512
+    public static let layerNameLength = 140
     /// How long a log tail returned by `X-Amz-Log-Result` can be.
     public static let logTailBytes = 4096
 }

@@ -37,8 +37,11 @@ public enum NimbusServer {
             logger: logger
         )
         let asyncInvoker = AsyncInvoker(invoker: invoker, logger: logger)
+        let layers = LayerService(
+            account: configuration.account, store: SQLiteLayerStore(database: database), codeStore: codeStore, logger: logger
+        )
         let functions = FunctionService(
-            account: configuration.account, registry: registry, codeStore: codeStore,
+            account: configuration.account, registry: registry, codeStore: codeStore, layers: layers,
             invoker: invoker, asyncInvoker: asyncInvoker, logger: logger
         )
         let verifier = SigV4Verifier(
@@ -46,7 +49,7 @@ public enum NimbusServer {
             service: "lambda",
             region: configuration.account.region
         )
-        let responder = ControlAPIResponder(functions: functions, verifier: verifier, logger: logger)
+        let responder = ControlAPIResponder(functions: functions, layers: layers, verifier: verifier, logger: logger)
         let account = configuration.account
         return Application(
             responder: responder,

@@ -105,6 +105,134 @@ public struct CodeStore: Sendable {
         return directory
     }
 
+    /// The unzipped size of a stored package, or nil if no package has that digest.
+    public func unzippedSize(for sha256Hex: String) throws(StoreError) -> Int64? {
+        do {
+            return try database.pool.read { db in
+                try Int64.fetchOne(db, sql: "SELECT unzipped_size FROM code_package WHERE sha256 = ?", arguments: [sha256Hex])
+            }
+        } catch {
+            throw StoreError(.io, underlying: error)
+        }
+    }
+
+    /// The folder to show a function as `/opt`: its layers extracted in order, later layers
+    /// overwriting earlier files, as Lambda builds `/opt`.
+    ///
+    /// - Parameter layerSHA256Hexes: the layers' code digests (lowercase hex), in the
+    ///   function's order; `FunctionConfiguration.layerSHA256Hexes` gives them.
+    /// - Returns: nil when the list is empty; otherwise `<code root>/../opt/<key>/`, where
+    ///   `<key>` is the SHA-256 (hex) of the digests joined by `\n`. The same list always
+    ///   gives the same folder, so functions sharing layers share it.
+    /// - Throws: `.notFound` if a digest is malformed or its zip is not in the store; `.io`
+    ///   on filesystem failures.
+    ///
+    /// Rules:
+    /// 1. The folder is built under a temporary name in `opt/` and renamed into place, so a
+    ///    folder at a real address is always complete; if it already exists it is reused as is.
+    ///    Two callers racing build it twice and one rename wins; the loser's copy is removed.
+    /// 2. Each layer is copied from its unpacked, already checked folder (see the rules
+    ///    above). Symbolic links are copied as links and never followed while writing: an
+    ///    entry of a later layer that lands where an earlier layer put a link or a file
+    ///    replaces it. Why: two layers that are each safe could otherwise combine a link
+    ///    and a path under it into a write outside the folder.
+    /// 3. The folder is treated as read-only: callers must not write into it, since other
+    ///    functions with the same layers use the same folder. Nothing deletes it; it is
+    ///    derived data and can be removed while no environment uses it.
+    public func mergedLayerDirectory(for layerSHA256Hexes: [String]) throws(StoreError) -> URL? {
+        guard !layerSHA256Hexes.isEmpty else { return nil }
+        for hex in layerSHA256Hexes where !Self.isDigest(hex) { throw StoreError(.notFound) }
+        let key = SHA256.hash(data: Data(layerSHA256Hexes.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
+        let optRoot = root.deletingLastPathComponent().appendingPathComponent("opt", isDirectory: true)
+        let destination = optRoot.appendingPathComponent(key, isDirectory: true)
+        if Self.fileType(destination.path) == S_IFDIR { return destination }
+        var sources: [URL] = []
+        for hex in layerSHA256Hexes { sources.append(try directory(for: hex)) }
+        let fileManager = FileManager.default
+        let temporary = optRoot.appendingPathComponent(".merge-\(UUID().uuidString)", isDirectory: true)
+        do {
+            try fileManager.createDirectory(at: optRoot, withIntermediateDirectories: true)
+            try fileManager.createDirectory(at: temporary, withIntermediateDirectories: false)
+            for source in sources { try Self.merge(source.path, into: temporary.path) }
+            try Self.rename(temporary, to: destination)
+        } catch {
+            try? fileManager.removeItem(at: temporary)
+            throw StoreError.wrap(error)
+        }
+        return destination
+    }
+
+    static func isDigest(_ hex: String) -> Bool {
+        hex.utf8.count == 64 && hex.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+    }
+
+    /// The type bits of a path itself (`lstat`: links are not followed), or nil if absent.
+    static func fileType(_ path: String) -> mode_t? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return info.st_mode & S_IFMT
+    }
+
+    /// Copies the tree at `source` into the folder `destination`, replacing what is there.
+    /// `destination` is always a real folder (never a link) when this is called.
+    private static func merge(_ source: String, into destination: String) throws {
+        let fileManager = FileManager.default
+        for name in try fileManager.contentsOfDirectory(atPath: source) {
+            let from = source + "/" + name
+            let to = destination + "/" + name
+            let existing = fileType(to)
+            switch fileType(from) {
+            case S_IFDIR:
+                if existing != S_IFDIR {
+                    if existing != nil { try fileManager.removeItem(atPath: to) }
+                    try fileManager.createDirectory(atPath: to, withIntermediateDirectories: false)
+                }
+                try merge(from, into: to)
+            case S_IFLNK:
+                if existing != nil { try fileManager.removeItem(atPath: to) }
+                try fileManager.createSymbolicLink(atPath: to, withDestinationPath: try fileManager.destinationOfSymbolicLink(atPath: from))
+            case S_IFREG:
+                if existing != nil { try fileManager.removeItem(atPath: to) }
+                try copyFile(from, to: to)
+            default:
+                continue  // the unpacker writes only folders, files and links
+            }
+        }
+    }
+
+    /// Copies a regular file's bytes and permission bits; never follows a link at either end.
+    private static func copyFile(_ source: String, to destination: String) throws {
+        func failure() -> POSIXError { POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let input = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard input >= 0 else { throw failure() }
+        defer { close(input) }
+        var info = stat()
+        guard fstat(input, &info) == 0 else { throw failure() }
+        let mode = info.st_mode & 0o777
+        let output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard output >= 0 else { throw failure() }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure()
+            }
+            if count == 0 { break }
+            var offset = 0
+            while offset < count {
+                let written = buffer.withUnsafeBytes { write(output, $0.baseAddress.map { $0 + offset }, count - offset) }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw failure()
+                }
+                offset += written
+            }
+        }
+        fchmod(output, mode)
+    }
+
     /// A presigned-style location for GetFunction's `Code.Location`.
     public func zipPath(for sha256Hex: String) -> String {
         root.appendingPathComponent("\(sha256Hex).zip").path

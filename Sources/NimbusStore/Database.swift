@@ -60,6 +60,42 @@ public final class NimbusDatabase: Sendable {
             }
             try db.create(index: "log_event_by_group", on: "log_event", columns: ["log_group", "id"])
         }
+        migrator.registerMigration("v2: layers") { db in
+            // One row per layer name ever published, kept after its versions are deleted,
+            // so that version numbers are never reused (as AWS).
+            try db.create(table: "layer") { t in
+                t.primaryKey("name", .text)
+                t.column("latest_version", .integer).notNull()
+            }
+            try db.create(table: "layer_version") { t in
+                t.column("name", .text).notNull()
+                t.column("version", .integer).notNull()
+                t.column("description", .text).notNull()
+                t.column("compatible_runtimes", .text)  // JSON array, NULL when not given
+                t.column("compatible_architectures", .text)  // JSON array, NULL when not given
+                t.column("license_info", .text)
+                t.column("code_sha256", .text).notNull()  // hex, the code store address
+                t.column("code_size", .integer).notNull()
+                t.column("created_date", .integer).notNull()  // Unix milliseconds
+                t.column("policy_revision_id", .text).notNull()
+                t.primaryKey(["name", "version"])
+            }
+            try db.create(table: "layer_version_statement") { t in
+                t.autoIncrementedPrimaryKey("id")  // insertion order is the policy's order
+                t.column("name", .text).notNull()
+                t.column("version", .integer).notNull()
+                t.column("statement_id", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("principal", .text).notNull()
+                t.column("organization_id", .text)
+                t.uniqueKey(["name", "version", "statement_id"])
+            }
+            // The function's layers, in order: JSON array of
+            // {"arn","codeSize","codeSha256","unzippedSize"}.
+            try db.alter(table: "function") { t in
+                t.add(column: "layers", .text).notNull().defaults(to: "[]")
+            }
+        }
         return migrator
     }
 }

@@ -111,6 +111,15 @@ struct FunctionRow: Codable, FetchableRecord, PersistableRecord {
     var log_format: String
     var log_group: String
     var tracing_mode: String
+    var layers: String
+
+    /// The JSON form of one entry of the `layers` column.
+    struct LayerColumn: Codable {
+        var arn: String
+        var codeSize: Int64
+        var codeSha256: String
+        var unzippedSize: Int64
+    }
 
     init(_ f: FunctionConfiguration) {
         name = f.name
@@ -131,6 +140,7 @@ struct FunctionRow: Codable, FetchableRecord, PersistableRecord {
         log_format = f.logFormat
         log_group = f.logGroup
         tracing_mode = f.tracingMode
+        layers = Self.json(f.layers.map { LayerColumn(arn: $0.arn, codeSize: $0.codeSize, codeSha256: $0.codeSHA256Hex, unzippedSize: $0.unzippedSize) })
     }
 
     var configuration: FunctionConfiguration {
@@ -152,7 +162,10 @@ struct FunctionRow: Codable, FetchableRecord, PersistableRecord {
             packageType: package_type,
             logFormat: log_format,
             logGroup: log_group,
-            tracingMode: tracing_mode
+            tracingMode: tracing_mode,
+            layers: (Self.decode(layers) as [LayerColumn]?)?.map {
+                FunctionLayer(arn: $0.arn, codeSize: $0.codeSize, codeSHA256Hex: $0.codeSha256, unzippedSize: $0.unzippedSize)
+            } ?? []
         )
     }
 

@@ -129,3 +129,89 @@ struct WireShapeTests {
         #expect(items == ["Qualifier": "$LATEST", "MaxItems": "2"])
     }
 }
+
+@Suite("Layer routes and shapes")
+struct LayerRouteAndShapeTests {
+    let account = Account(id: "111111111111", region: "us-east-1")
+
+    @Test("maps botocore's layer paths to operations", arguments: [
+        ("GET", "/2018-10-31/layers", LambdaRoute.listLayers),
+        ("POST", "/2018-10-31/layers/lib/versions", .publishLayerVersion("lib")),
+        ("GET", "/2018-10-31/layers/lib/versions", .listLayerVersions("lib")),
+        ("GET", "/2018-10-31/layers/lib/versions/3", .getLayerVersion("lib", version: "3")),
+        ("DELETE", "/2018-10-31/layers/lib/versions/3", .deleteLayerVersion("lib", version: "3")),
+        ("POST", "/2018-10-31/layers/lib/versions/3/policy", .addLayerVersionPermission("lib", version: "3")),
+        ("GET", "/2018-10-31/layers/lib/versions/3/policy", .getLayerVersionPolicy("lib", version: "3")),
+        ("DELETE", "/2018-10-31/layers/lib/versions/3/policy/s1", .removeLayerVersionPermission("lib", version: "3", statementId: "s1")),
+        ("GET", "/2018-10-31/layers/arn%3Aaws%3Alambda%3Aus-east-1%3A111111111111%3Alayer%3Alib/versions/-1",
+         .getLayerVersion("arn:aws:lambda:us-east-1:111111111111:layer:lib", version: "-1")),
+        ("PUT", "/2018-10-31/layers/lib/versions", .unknown),
+        ("GET", "/2018-10-31/layers/lib/other", .unknown),
+        ("GET", "/2018-10-31/layers/lib/versions/3/other", .unknown),
+    ])
+    func parse(method: String, path: String, expected: LambdaRoute) {
+        #expect(LambdaRoute(method: method, rawPath: path) == expected)
+    }
+
+    @Test("PublishLayerVersion accepts code-sized bodies")
+    func bodyLimit() {
+        #expect(LambdaRoute.publishLayerVersion("x").bodyLimit == LambdaRoute.createFunction.bodyLimit)
+        #expect(LambdaRoute.publishLayerVersion("x").operationName == "PublishLayerVersion")
+    }
+
+    func object(_ value: some Encodable) throws -> [String: Any] {
+        let data = try LambdaJSON.encoder.encode(value)
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test("a layer version has AWS's fields; optional ones are omitted when absent")
+    func layerVersionShape() throws {
+        var version = LayerVersion(
+            name: "lib", version: 2, description: "d", compatibleRuntimes: ["python3.12"], compatibleArchitectures: ["x86_64"],
+            licenseInfo: "MIT", codeSHA256Hex: String(repeating: "ab", count: 32), codeSize: 7, createdDate: Date(timeIntervalSince1970: 0)
+        )
+        let full = try object(LayerVersionOutput(version, account: account, location: "http://h/x.zip", codeSHA256Base64: "q"))
+        // test_layer_lifecycle/publish_result
+        #expect(Set(full.keys) == [
+            "CompatibleArchitectures", "CompatibleRuntimes", "Content", "CreatedDate", "Description",
+            "LayerArn", "LayerVersionArn", "LicenseInfo", "Version",
+        ])
+        #expect(full["LayerVersionArn"] as? String == "arn:aws:lambda:us-east-1:111111111111:layer:lib:2")
+        #expect(full["LayerArn"] as? String == "arn:aws:lambda:us-east-1:111111111111:layer:lib")
+        #expect(full["CreatedDate"] as? String == "1970-01-01T00:00:00.000+0000")
+        #expect(Set((full["Content"] as? [String: Any])?.keys ?? [:].keys) == ["CodeSha256", "CodeSize", "Location"])
+        version.compatibleRuntimes = nil
+        version.compatibleArchitectures = nil
+        version.licenseInfo = nil
+        // test_layer_s3_content/publish_layer_result
+        let bare = try object(LayerVersionOutput(version, account: account, location: "http://h/x.zip", codeSHA256Base64: "q"))
+        #expect(Set(bare.keys) == ["Content", "CreatedDate", "Description", "LayerArn", "LayerVersionArn", "Version"])
+    }
+
+    @Test("a function's Layers appear as [{Arn, CodeSize}] and are omitted when empty")
+    func functionLayers() throws {
+        var function = FunctionConfiguration(
+            name: "fn", runtime: Runtime(rawValue: "python3.12"), role: "arn:aws:iam::111111111111:role/r",
+            handler: "h", codeSHA256Hex: String(repeating: "ab", count: 32), codeSize: 100
+        )
+        #expect(try object(FunctionConfigurationOutput(function, account: account, codeSHA256Base64: "x", moment: .settled))["Layers"] == nil)
+        function.layers = [FunctionLayer(arn: "arn:aws:lambda:us-east-1:111111111111:layer:l:1", codeSize: 9, codeSHA256Hex: "c", unzippedSize: 99)]
+        let output = try object(FunctionConfigurationOutput(function, account: account, codeSHA256Base64: "x", moment: .settled))
+        let layers = try #require(output["Layers"] as? [[String: Any]])
+        #expect(layers.count == 1)
+        #expect(Set(layers[0].keys) == ["Arn", "CodeSize"])
+        #expect(layers[0]["Arn"] as? String == "arn:aws:lambda:us-east-1:111111111111:layer:l:1")
+        #expect(layers[0]["CodeSize"] as? Int == 9)
+    }
+
+    @Test("request bodies with Layers decode")
+    func decodesLayers() throws {
+        let json = #"{"Layers":["arn:aws:lambda:us-east-1:111111111111:layer:l:1"],"Timeout":5}"#
+        let input = try LambdaJSON.decoder.decode(UpdateFunctionConfigurationInput.self, from: Data(json.utf8))
+        #expect(input.layers == ["arn:aws:lambda:us-east-1:111111111111:layer:l:1"])
+        let publish = try LambdaJSON.decoder.decode(PublishLayerVersionInput.self, from: Data(#"{"Content":{"ZipFile":"UEs="},"CompatibleRuntimes":[]}"#.utf8))
+        #expect(publish.content?.zipFile == "UEs=")
+        #expect(publish.compatibleRuntimes == [])
+        #expect(publish.compatibleArchitectures == nil)
+    }
+}
