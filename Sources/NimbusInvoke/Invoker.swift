@@ -96,8 +96,11 @@ public final class Invoker: Sendable {
         } else {
             do {
                 let directory = try codeStore.directory(for: function.codeSHA256Hex).path
+                // Layers merged in order, as the function sees them at /opt.
+                let layers = try codeStore.mergedLayerDirectory(for: function.layerSHA256Hexes)?.path
                 environment = try await ExecutionEnvironment.start(
-                    function: function, codeDirectory: directory, generation: entry.generation, context: context
+                    function: function, codeDirectory: directory, layersDirectory: layers,
+                    generation: entry.generation, context: context
                 )
             } catch let failure as ExecutionEnvironment.StartFailure {
                 entry.pool.abandon()
