@@ -11,7 +11,7 @@ struct Nimbus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nimbus",
         abstract: "A self-hosted, AWS Lambda-compatible serverless platform.",
-        subcommands: [Serve.self, Logs.self]
+        subcommands: [Serve.self, Logs.self, BenchEcho.self]
     )
 }
 
@@ -84,3 +84,20 @@ struct Logs: AsyncParsableCommand {
 
 extension Isolation.Mode: ExpressibleByArgument {}
 extension NetworkMode: ExpressibleByArgument {}
+
+/// The benchmark floor (benchmarks/run): an HTTP echo on Nimbus's own HTTP stack.
+struct BenchEcho: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-echo", abstract: "Serve an HTTP echo on Nimbus's HTTP stack (the benchmarks' floor).",
+        shouldDisplay: false
+    )
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 9099
+
+    func run() async throws {
+        var logger = Logger(label: "nimbus-echo")
+        logger.logLevel = .warning
+        try await EchoServer.build(host: host, port: port, logger: logger).runService()
+    }
+}
