@@ -132,6 +132,19 @@ def cgroup_parents(server, controller):
     return Path("/sys/fs/cgroup") / controller / "nimbus" / str(server.proc.pid)
 
 
+def group_values(server, controller, name):
+    """{environment id: contents of `name`} for the server's live environment groups
+    (a group may vanish while it is read: its environment was just retired)."""
+    values = {}
+    for group in cgroup_parents(server, controller).iterdir():
+        try:
+            if group.is_dir():
+                values[group.name] = (group / name).read_text().strip()
+        except OSError:
+            pass
+    return values
+
+
 def test_runs_as_unprivileged_user_in_own_namespaces(lambda_client, functions, probe_zip, server):
     name = make(functions, probe_zip, "facts", EphemeralStorage={"Size": 1024})
     facts = call(lambda_client, name)
@@ -226,10 +239,8 @@ def test_max_memory_used_comes_from_the_cgroup(lambda_client, functions, probe_z
 def test_limits_follow_the_configuration(lambda_client, functions, probe_zip, server):
     name = make(functions, probe_zip, "facts", MemorySize=1769)
     call(lambda_client, name)
-    groups = [p for p in cgroup_parents(server, "memory").iterdir() if p.is_dir()]
-    limits = {int((g / "memory.limit_in_bytes").read_text()) for g in groups}
-    assert 1769 * 1024 * 1024 in limits
-    env_id = next(g.name for g in groups if int((g / "memory.limit_in_bytes").read_text()) == 1769 * 1024 * 1024)
+    limits = group_values(server, "memory", "memory.limit_in_bytes")
+    env_id = next(name for name, limit in limits.items() if int(limit) == 1769 * 1024 * 1024)
     assert (cgroup_parents(server, "pids") / env_id / "pids.max").read_text().strip() == "1024"
     assert (cgroup_parents(server, "cpu") / env_id / "cpu.shares").read_text().strip() == "1024"
 
@@ -243,23 +254,21 @@ def test_idle_environments_are_frozen(lambda_client, functions, probe_zip, serve
     # The ticker thread ran every 10 ms while invoked, and not at all while frozen.
     assert second["max_gap"] >= 0.8, second
     # Frozen again once the runtime asks for the next event.
-    wait_for(lambda: "FROZEN" in [(g / "freezer.state").read_text().strip()
-                                  for g in cgroup_parents(server, "freezer").iterdir() if g.is_dir()],
+    wait_for(lambda: "FROZEN" in group_values(server, "freezer", "freezer.state").values(),
              timeout=5, what="the idle environment to be frozen")
 
 
 def test_frozen_environments_are_thawed_and_killed_on_update(lambda_client, functions, probe_zip, server):
     name = make(functions, probe_zip, "facts")
-    call(lambda_client, name)
-    before = {g.name for g in cgroup_parents(server, "freezer").iterdir() if g.is_dir()}
+    env_id = call(lambda_client, name)["env"]["AWS_LAMBDA_LOG_STREAM_NAME"].rsplit("]", 1)[1]
+    wait_for(lambda: group_values(server, "freezer", "freezer.state").get(env_id) == "FROZEN",
+             timeout=5, what="the idle environment to be frozen")
     lambda_client.update_function_configuration(FunctionName=name, MemorySize=192)
     wait_for(lambda: lambda_client.get_function_configuration(FunctionName=name)["LastUpdateStatus"] == "Successful")
+    wait_for(lambda: env_id not in group_values(server, "freezer", "freezer.state"), timeout=10,
+             what="the frozen environment to be thawed, killed and its cgroup removed")
+    assert env_id not in group_values(server, "memory", "memory.usage_in_bytes")
     call(lambda_client, name)
-
-    def retired():
-        now = {g.name for g in cgroup_parents(server, "freezer").iterdir() if g.is_dir()}
-        return len(before - now) >= 1
-    wait_for(retired, timeout=10, what="the old environment's cgroup to be removed")
 
 
 def test_isolated_network_reaches_only_its_runtime_api(lambda_client, functions, probe_zip, server):
