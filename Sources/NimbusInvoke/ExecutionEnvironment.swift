@@ -23,12 +23,15 @@ final class ExecutionEnvironment: Sendable {
     /// Limits, freezer and OOM counter; nil without cgroups.
     let cgroup: Cgroup?
     private let freezer: Freezer
+    /// Runs under bubblewrap, which reports a runtime's death by signal N as exit 128+N.
+    let isSandboxed: Bool
     /// When the environment last finished an invocation, for keep-alive.
     let lastUsed = Mutex(ContinuousClock.now)
 
     var endpoint: RuntimeEndpoint { binding.endpoint }
 
-    private init(id: String, function: FunctionConfiguration, generation: Int, log: LogCollector, binding: RuntimeAPIServer.Binding, spawnedAt: NIODeadline, initMarker: InitMarker, cgroup: Cgroup?, freezer: Freezer) {
+    private init(id: String, function: FunctionConfiguration, generation: Int, log: LogCollector, binding: RuntimeAPIServer.Binding, spawnedAt: NIODeadline, initMarker: InitMarker, cgroup: Cgroup?, freezer: Freezer, isSandboxed: Bool) {
+        self.isSandboxed = isSandboxed
         self.initMarker = initMarker
         self.cgroup = cgroup
         self.freezer = freezer
@@ -117,7 +120,7 @@ final class ExecutionEnvironment: Sendable {
         }
         let environment = ExecutionEnvironment(
             id: id, function: function, generation: generation, log: log, binding: binding, spawnedAt: .now(),
-            initMarker: initMarker, cgroup: cgroup, freezer: freezer
+            initMarker: initMarker, cgroup: cgroup, freezer: freezer, isSandboxed: sandboxed != nil
         )
         var variables = variables(function: function, paths: paths, logStream: logStream, runtimeAPI: binding.address, context: context)
         variables.merge(command.environment) { own, _ in own }
@@ -247,7 +250,7 @@ final class ExecutionEnvironment: Sendable {
     /// signal N as exit status 128+N; this gives back the signal.
     var exitStatus: ExitStatus? {
         guard let status = currentProcess?.exitStatus else { return nil }
-        if cgroup != nil || binding.address == Bubblewrap.isolatedRuntimeAPI, case .exited(let code) = status, code > 128, code < 160 {
+        if isSandboxed, case .exited(let code) = status, code > 128, code < 160 {
             return .signaled(code - 128)
         }
         return status

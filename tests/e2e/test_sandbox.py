@@ -321,3 +321,16 @@ def test_explicit_sandbox_without_bubblewrap_refuses_to_start(tmp_path):
     assert result.returncode != 0
     assert "--isolation sandbox cannot work on this machine" in result.stdout + result.stderr
     assert "bubblewrap is not installed" in result.stdout + result.stderr
+
+
+def test_exit_codes_above_128_are_exit_codes_without_a_sandbox(server_factory):
+    """Only bubblewrap turns a signal into 128+N; a plain process's `exit 130` stays an exit status."""
+    from e2e_helpers import ROLE, bootstrap_zip, runtime_script, wait_active
+    srv = server_factory("plain-exit", extra_args=["--isolation", "process"])
+    client = srv.client()
+    client.create_function(FunctionName="exits", Runtime="provided.al2023", Role=ROLE, Handler="x",
+                           Code={"ZipFile": bootstrap_zip(runtime_script("exit 130"))})
+    wait_active(client, "exits")
+    resp = invoke(client, "exits", {})
+    assert resp["Json"]["errorType"] == "Runtime.ExitError"
+    assert resp["Json"]["errorMessage"].endswith("Runtime exited with error: exit status 130")
