@@ -80,6 +80,22 @@ public struct CgroupHierarchy: Sendable {
         return .success(CgroupHierarchy(version: .v1, parents: parents))
     }
 
+    /// cgroup v1 only: keeps the kernel's `freezer_active` static key switched on.
+    ///
+    /// Freezing the only frozen group flips that key, and flipping a static key patches
+    /// kernel text on every CPU (perf showed `__text_poke` as the top cost of a warm
+    /// invoke). An empty group that stays frozen for the server's lifetime keeps the key
+    /// on, so freezing and thawing environments costs two plain writes.
+    public func holdFreezerActive() {
+        guard version == .v1, let freezer = parents.first(where: { $0.contains("/freezer/") }) else { return }
+        let anchor = freezer + "/" + Self.anchorName
+        guard (try? Self.makeDirectory(anchor)) != nil else { return }
+        try? Cgroup.write("FROZEN", to: anchor + "/freezer.state")
+    }
+
+    /// The always-frozen empty group under the freezer parent (see ``holdFreezerActive()``).
+    public static let anchorName = ".anchor"
+
     /// Creates the group for one environment and applies its limits.
     public func create(name: String, limits: CgroupLimits) throws(CgroupUnavailable) -> Cgroup {
         let directories = parents.map { $0 + "/" + name }
@@ -152,9 +168,20 @@ public final class Cgroup: Sendable {
     /// One directory per hierarchy (v1), or the single unified directory (v2).
     let directories: [String]
 
+    /// Files used on every invocation, resolved once.
+    private let freezerFile: String
+    private let freezeValues: (freeze: String, thaw: String)
+    private let peakFile: String
+
     init(version: CgroupHierarchy.Version, directories: [String]) {
         self.version = version
         self.directories = directories
+        func find(_ controller: String) -> String {
+            version == .v2 ? directories[0] : directories.first { $0.contains("/\(controller)/") } ?? directories[0]
+        }
+        freezerFile = find("freezer") + (version == .v1 ? "/freezer.state" : "/cgroup.freeze")
+        freezeValues = version == .v1 ? ("FROZEN", "THAWED") : ("1", "0")
+        peakFile = find("memory") + (version == .v1 ? "/memory.max_usage_in_bytes" : "/memory.peak")
     }
 
     /// The `cgroup.procs` files a new process writes itself into.
@@ -185,18 +212,12 @@ public final class Cgroup: Sendable {
 
     /// Stops every process in the group (Lambda freezes idle environments).
     public func freeze() {
-        switch version {
-        case .v1: try? Self.write("FROZEN", to: file("freezer", "freezer.state"))
-        case .v2: try? Self.write("1", to: file("", "cgroup.freeze"))
-        }
+        try? Self.write(freezeValues.freeze, to: freezerFile)
     }
 
     /// Lets the group's processes run again.
     public func thaw() {
-        switch version {
-        case .v1: try? Self.write("THAWED", to: file("freezer", "freezer.state"))
-        case .v2: try? Self.write("0", to: file("", "cgroup.freeze"))
-        }
+        try? Self.write(freezeValues.thaw, to: freezerFile)
     }
 
     /// How many processes the kernel's OOM killer has ended in this group.
@@ -211,9 +232,13 @@ public final class Cgroup: Sendable {
 
     /// The group's peak memory use in bytes, or nil if the kernel does not report it.
     public var peakMemoryBytes: Int? {
-        let path = version == .v1 ? file("memory", "memory.max_usage_in_bytes") : file("memory", "memory.peak")
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        let fd = open(peakFile, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var digits = [UInt8](repeating: 0, count: 32)
+        let count = digits.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        return Int(String(decoding: digits[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// The processes in the group.

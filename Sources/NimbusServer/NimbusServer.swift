@@ -83,6 +83,7 @@ public enum NimbusServer {
                 try? fileManager.removeItem(at: target)
                 try fileManager.copyItem(atPath: initProgram, toPath: target.path)
             }
+            if configuration.freezeIdle { isolation.cgroups?.holdFreezerActive() }
             if let cgroups = isolation.cgroups, fileManager.isExecutableFile(atPath: initProgram) {
                 // Outlives this process: cleans up frozen environments even after kill -9.
                 let guardProcess = Process()

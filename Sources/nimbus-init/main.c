@@ -212,7 +212,7 @@ static int guard(int argc, char **argv) {
         if (parent == NULL) continue;
         struct dirent *entry;
         while ((entry = readdir(parent)) != NULL) {
-            if (entry->d_type != DT_DIR || entry->d_name[0] == '.') continue;
+            if (entry->d_type != DT_DIR || strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
             char path[4096];
             snprintf(path, sizeof path, "%s/%s", argv[i], entry->d_name);
             clear_group(path);

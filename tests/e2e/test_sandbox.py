@@ -138,7 +138,7 @@ def group_values(server, controller, name):
     values = {}
     for group in cgroup_parents(server, controller).iterdir():
         try:
-            if group.is_dir():
+            if group.is_dir() and not group.name.startswith("."):  # .anchor is not an environment
                 values[group.name] = (group / name).read_text().strip()
         except OSError:
             pass
