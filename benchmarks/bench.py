@@ -81,9 +81,9 @@ def zip_of(entries: dict[str, tuple[bytes | str, int]]) -> bytes:
     return buffer.getvalue()
 
 
-def create(port: int, name: str, runtime: str, handler: str, code: bytes, memory: int = 128) -> None:
+def create(port: int, name: str, runtime: str, handler: str, code: bytes, memory: int = 128, timeout: int = 30) -> None:
     body = json.dumps({"FunctionName": name, "Runtime": runtime, "Handler": handler, "Role": ROLE,
-                       "MemorySize": memory, "Timeout": 30,
+                       "MemorySize": memory, "Timeout": timeout,
                        "Code": {"ZipFile": base64.b64encode(code).decode()}}).encode()
     status, _, text = call(port, "POST", "/2015-03-31/functions", body)
     if status != 201:
@@ -258,10 +258,13 @@ def burst(port: int, name: str, count: int, payload: bytes) -> tuple[list, float
 
 
 def memory_scenario(port: int, server_pid: int, environments: int) -> dict:
-    create(port, "bench-idle", "python3.12", "app.handler", zip_of({"app.py": (PY_SLEEP, 0o644)}))
+    # Each invocation holds its environment until all have started (cold starts run at a few
+    # dozen per second here), so every one of them gets its own.
+    hold = 1.0 + environments / 20
+    create(port, "bench-idle", "python3.12", "app.handler", zip_of({"app.py": (PY_SLEEP, 0o644)}), timeout=int(hold) + 60)
     before_server = rss_kb(server_pid)
     before_runtimes = set(descendants(server_pid))
-    results, _ = burst(port, "bench-idle", environments, b'{"sleep": 1.0}')
+    results, _ = burst(port, "bench-idle", environments, json.dumps({"sleep": hold}).encode())
     failures = sum(1 for r in results if isinstance(r, Exception) or r[0] != 200 or "X-Amz-Function-Error" in r[1])
     time.sleep(1.0)
     runtimes = [p for p in descendants(server_pid) if p not in before_runtimes]

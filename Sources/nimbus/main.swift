@@ -31,6 +31,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Network of functions that do not set NIMBUS_NETWORK_MODE: host or isolated.") var network: NetworkMode = .host
 
     func run() async throws {
+        raiseOpenFileLimit()
         let env = ProcessInfo.processInfo.environment
         var logger = Logger(label: "nimbus")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
@@ -100,4 +101,14 @@ struct BenchEcho: AsyncParsableCommand {
         logger.logLevel = .warning
         try await EchoServer.build(host: host, port: port, logger: logger).runService()
     }
+}
+
+/// Each warm environment holds a few descriptors (its Runtime API socket and connection,
+/// output pipe, pidfd); the common default soft limit of 1024 would cap a server at a
+/// couple of hundred environments, so raise it to the hard limit.
+func raiseOpenFileLimit() {
+    var limit = rlimit()
+    guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
 }
