@@ -133,6 +133,7 @@ let package = Package(
             dependencies: ["NimbusRuntimeAPI", "NimbusCore", .product(name: "NIOHTTP1", package: "swift-nio")]
         ),
         .testTarget(name: "NimbusSandboxTests", dependencies: ["NimbusSandbox"]),
+        .testTarget(name: "NimbusInvokeTests", dependencies: ["NimbusInvoke"]),
         .testTarget(name: "NimbusAuthTests", dependencies: ["NimbusAuth"], exclude: ["make_vectors.py"]),
         .testTarget(
             name: "NimbusControlAPITests",

@@ -168,10 +168,14 @@ public final class Cgroup: Sendable {
     /// One directory per hierarchy (v1), or the single unified directory (v2).
     let directories: [String]
 
-    /// Files used on every invocation, resolved once.
+    /// Files used on every invocation, opened once (a path walk through the cgroup
+    /// filesystem per write showed up in profiles). Closed only in deinit: after the group
+    /// is removed, writes to them fail harmlessly, and the numbers are never reused.
     private let freezerFile: String
-    private let freezeValues: (freeze: String, thaw: String)
+    private let freezeValues: (freeze: [UInt8], thaw: [UInt8])
     private let peakFile: String
+    private let freezerFD: Int32
+    private let peakFD: Int32
 
     init(version: CgroupHierarchy.Version, directories: [String]) {
         self.version = version
@@ -180,8 +184,23 @@ public final class Cgroup: Sendable {
             version == .v2 ? directories[0] : directories.first { $0.contains("/\(controller)/") } ?? directories[0]
         }
         freezerFile = find("freezer") + (version == .v1 ? "/freezer.state" : "/cgroup.freeze")
-        freezeValues = version == .v1 ? ("FROZEN", "THAWED") : ("1", "0")
+        freezeValues = version == .v1 ? (Array("FROZEN".utf8), Array("THAWED".utf8)) : (Array("1".utf8), Array("0".utf8))
         peakFile = find("memory") + (version == .v1 ? "/memory.max_usage_in_bytes" : "/memory.peak")
+        freezerFD = open(freezerFile, O_WRONLY | O_CLOEXEC)
+        peakFD = open(peakFile, O_RDONLY | O_CLOEXEC)
+    }
+
+    deinit {
+        if freezerFD >= 0 { close(freezerFD) }
+        if peakFD >= 0 { close(peakFD) }
+    }
+
+    private func writeFreezer(_ value: [UInt8]) {
+        if freezerFD >= 0 {
+            _ = value.withUnsafeBytes { pwrite(freezerFD, $0.baseAddress, $0.count, 0) }
+        } else {
+            try? Self.write(String(decoding: value, as: UTF8.self), to: freezerFile)
+        }
     }
 
     /// The `cgroup.procs` files a new process writes itself into.
@@ -212,12 +231,12 @@ public final class Cgroup: Sendable {
 
     /// Stops every process in the group (Lambda freezes idle environments).
     public func freeze() {
-        try? Self.write(freezeValues.freeze, to: freezerFile)
+        writeFreezer(freezeValues.freeze)
     }
 
     /// Lets the group's processes run again.
     public func thaw() {
-        try? Self.write(freezeValues.thaw, to: freezerFile)
+        writeFreezer(freezeValues.thaw)
     }
 
     /// How many processes the kernel's OOM killer has ended in this group.
@@ -232,13 +251,16 @@ public final class Cgroup: Sendable {
 
     /// The group's peak memory use in bytes, or nil if the kernel does not report it.
     public var peakMemoryBytes: Int? {
-        let fd = open(peakFile, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        guard peakFD >= 0 else { return nil }
         var digits = [UInt8](repeating: 0, count: 32)
-        let count = digits.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        let count = digits.withUnsafeMutableBytes { pread(peakFD, $0.baseAddress, $0.count, 0) }
         guard count > 0 else { return nil }
-        return Int(String(decoding: digits[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        var value = 0
+        for digit in digits[0..<count] {
+            guard digit >= 48, digit <= 57 else { break }
+            value = value * 10 + Int(digit - 48)
+        }
+        return value
     }
 
     /// The processes in the group.
