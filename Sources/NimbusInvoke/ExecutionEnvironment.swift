@@ -22,16 +22,19 @@ final class ExecutionEnvironment: Sendable {
     private let reportedInit = Mutex(false)
     /// Limits, freezer and OOM counter; nil without cgroups.
     let cgroup: Cgroup?
-    private let freezer: Freezer
+    let freezer: Freezer
     /// Runs under bubblewrap, which reports a runtime's death by signal N as exit 128+N.
     let isSandboxed: Bool
+    /// What the process's callbacks record: where output goes, OOM, final peak memory.
+    let state: ProcessState
     /// When the environment last finished an invocation, for keep-alive.
     let lastUsed = Mutex(ContinuousClock.now)
 
     var endpoint: RuntimeEndpoint { binding.endpoint }
 
-    private init(id: String, function: FunctionConfiguration, generation: Int, log: LogCollector, binding: RuntimeAPIServer.Binding, spawnedAt: NIODeadline, initMarker: InitMarker, cgroup: Cgroup?, freezer: Freezer, isSandboxed: Bool) {
+    private init(id: String, function: FunctionConfiguration, generation: Int, log: LogCollector, binding: RuntimeAPIServer.Binding, spawnedAt: NIODeadline, initMarker: InitMarker, cgroup: Cgroup?, freezer: Freezer, isSandboxed: Bool, state: ProcessState) {
         self.isSandboxed = isSandboxed
+        self.state = state
         self.initMarker = initMarker
         self.cgroup = cgroup
         self.freezer = freezer
@@ -75,25 +78,66 @@ final class ExecutionEnvironment: Sendable {
     static func start(function: FunctionConfiguration, codeDirectory: String, layersDirectory: String? = nil, generation: Int, context: Context) async throws(StartFailure) -> ExecutionEnvironment {
         let id = randomHex(16)
         let logStream = "\(AWSDate.logStreamDay(Date()))/[$LATEST]\(id)"
-        let log = LogCollector(logGroup: function.logGroup, logStream: logStream, sink: context.sink)
-        let initMarker = InitMarker()
-        let sandboxed = context.isolation.bubblewrap
-        let paths = sandboxed == nil
+        let paths = context.isolation.bubblewrap == nil
             ? RuntimeLauncher.Paths(taskRoot: codeDirectory, runtimeDirectory: context.runtimeDirectory, optRoot: layersDirectory ?? "/opt")
             : RuntimeLauncher.Paths(taskRoot: "/var/task", runtimeDirectory: "/var/runtime", optRoot: "/opt")
-        let command: RuntimeLauncher.Command
-        do {
-            command = try context.launcher.command(for: function, codeDirectory: codeDirectory, layersDirectory: layersDirectory, paths: paths)
-        } catch {
-            throw error
-        }
+        let command = try context.launcher.command(for: function, codeDirectory: codeDirectory, layersDirectory: layersDirectory, paths: paths)
         let network = function.environment[NetworkMode.variable].flatMap(NetworkMode.init(rawValue:)) ?? context.defaultNetwork
+        let log = LogCollector(logGroup: function.logGroup, logStream: logStream, sink: context.sink)
+        let launch = try await launch(
+            id: id, command: command, codeDirectory: codeDirectory, layersDirectory: layersDirectory,
+            tmpMegabytes: function.ephemeralStorageSize, memoryMegabytes: function.memorySize, network: network,
+            log: log, context: context
+        ) { runtimeAPI in
+            var variables = variables(function: function, paths: paths, logStream: logStream, runtimeAPI: runtimeAPI, context: context)
+            variables.merge(command.environment) { own, _ in own }
+            return variables
+        }
+        return ExecutionEnvironment(launch: launch, function: function, generation: generation, log: log)
+    }
+
+    /// The parts of an environment that exist once its runtime process runs, before (for a
+    /// pre-initialized sandbox) any function is chosen.
+    struct Launch: Sendable {
+        let id: String
+        let binding: RuntimeAPIServer.Binding
+        let process: SupervisedProcess
+        let cgroup: Cgroup?
+        let freezer: Freezer
+        let initMarker: InitMarker
+        let state: ProcessState
+        let spawnedAt: NIODeadline
+        let isSandboxed: Bool
+    }
+
+    /// An environment for `function` around launched parts; its output goes to `log` from now on.
+    convenience init(launch: Launch, function: FunctionConfiguration, generation: Int, log: LogCollector) {
+        self.init(
+            id: launch.id, function: function, generation: generation, log: log, binding: launch.binding,
+            spawnedAt: launch.spawnedAt, initMarker: launch.initMarker, cgroup: launch.cgroup, freezer: launch.freezer,
+            isSandboxed: launch.isSandboxed, state: launch.state
+        )
+        launch.state.log.withLock { $0 = log }
+        process.withLock { $0 = launch.process }
+    }
+
+    /// Creates the cgroup, binds the Runtime API and spawns `command`; `variables` gets
+    /// the Runtime API's address.
+    static func launch(
+        id: String, command: RuntimeLauncher.Command, codeDirectory: String, layersDirectory: String?,
+        tmpMegabytes: Int, memoryMegabytes: Int, network: NetworkMode, log: LogCollector?, context: Context,
+        variables makeVariables: (String) -> [String: String]
+    ) async throws(StartFailure) -> Launch {
+        let initMarker = InitMarker()
+        let state = ProcessState()
+        state.log.withLock { $0 = log }
+        let sandboxed = context.isolation.bubblewrap
         // Unix socket paths are limited to 107 bytes, so these live in a short directory.
         let socketDirectory = sandboxed != nil && network == .isolated ? Self.socketRoot + "/" + id : nil
 
         let cgroup: Cgroup?
         do {
-            cgroup = try context.isolation.cgroups?.create(name: id, limits: CgroupLimits(memoryMegabytes: function.memorySize))
+            cgroup = try context.isolation.cgroups?.create(name: id, limits: CgroupLimits(memoryMegabytes: memoryMegabytes))
         } catch {
             throw .platform(error)
         }
@@ -118,12 +162,7 @@ final class ExecutionEnvironment: Sendable {
             socketDirectory.map { try? FileManager.default.removeItem(atPath: $0) }
             throw .platform(error)
         }
-        let environment = ExecutionEnvironment(
-            id: id, function: function, generation: generation, log: log, binding: binding, spawnedAt: .now(),
-            initMarker: initMarker, cgroup: cgroup, freezer: freezer, isSandboxed: sandboxed != nil
-        )
-        var variables = variables(function: function, paths: paths, logStream: logStream, runtimeAPI: binding.address, context: context)
-        variables.merge(command.environment) { own, _ in own }
+        let variables = makeVariables(binding.address)
         let spec: ProcessSpec
         if let sandboxed {
             let sandbox = Bubblewrap.Environment(
@@ -132,7 +171,7 @@ final class ExecutionEnvironment: Sendable {
                 runtimeDirectory: context.runtimeDirectory,
                 identityDirectory: context.sandboxDirectory,
                 socketDirectory: socketDirectory,
-                tmpBytes: function.ephemeralStorageSize * 1024 * 1024,
+                tmpBytes: tmpMegabytes * 1024 * 1024,
                 command: [command.executable] + command.arguments,
                 variables: variables
             )
@@ -146,22 +185,26 @@ final class ExecutionEnvironment: Sendable {
                 environment: variables, workingDirectory: codeDirectory, cgroupProcs: cgroup?.procsFiles ?? []
             )
         }
+        let spawnedAt = NIODeadline.now()
         do {
             let endpoint = binding.endpoint
             let process = try await Spawner.start(
                 spec: spec,
-                onOutput: { chunk in log.output(chunk) },
+                onOutput: { chunk in state.output(chunk) },
                 onExit: { _ in
                     // Read before the cgroup goes away; the invocation's outcome needs it.
-                    if (cgroup?.oomKills ?? 0) > 0 { environment.outOfMemory.withLock { $0 = true } }
-                    if let peak = cgroup?.peakMemoryBytes { environment.finalPeakBytes.withLock { $0 = peak } }
+                    if (cgroup?.oomKills ?? 0) > 0 { state.outOfMemory.withLock { $0 = true } }
+                    if let peak = cgroup?.peakMemoryBytes { state.finalPeakBytes.withLock { $0 = peak } }
                     endpoint.terminate()
                     binding.close()
                     cgroup?.destroy()
                     socketDirectory.map { try? FileManager.default.removeItem(atPath: $0) }
                 }
             )
-            environment.process.withLock { $0 = process }
+            return Launch(
+                id: id, binding: binding, process: process, cgroup: cgroup, freezer: freezer, initMarker: initMarker,
+                state: state, spawnedAt: spawnedAt, isSandboxed: sandboxed != nil
+            )
         } catch {
             binding.close()
             cgroup?.destroy()
@@ -174,7 +217,6 @@ final class ExecutionEnvironment: Sendable {
             }
             throw .platform(error)
         }
-        return environment
     }
 
     /// Where isolated environments' Runtime API sockets are made.
@@ -258,17 +300,14 @@ final class ExecutionEnvironment: Sendable {
 
     /// Peak memory in MB: the cgroup's peak when there is one, else the process's VmHWM.
     var maxMemoryUsedMegabytes: Int {
-        if let bytes = cgroup?.peakMemoryBytes ?? finalPeakBytes.withLock({ $0 }) {
+        if let bytes = cgroup?.peakMemoryBytes ?? state.finalPeakBytes.withLock({ $0 }) {
             return min(function.memorySize, max(1, (bytes + 1_048_575) / 1_048_576))
         }
         return currentProcess?.peakMemoryMegabytes() ?? 0
     }
 
     /// Whether the kernel's OOM killer ended a process of this environment.
-    var wasOutOfMemory: Bool { outOfMemory.withLock { $0 } || (cgroup?.oomKills ?? 0) > 0 }
-    let outOfMemory = Mutex(false)
-    /// The cgroup's peak, kept from when the runtime exited (the group is gone after).
-    let finalPeakBytes = Mutex<Int?>(nil)
+    var wasOutOfMemory: Bool { state.outOfMemory.withLock { $0 } || (cgroup?.oomKills ?? 0) > 0 }
 
 
     /// Ends the environment: thaws it (a frozen process cannot die), kills every process
@@ -373,5 +412,20 @@ final class Freezer: Sendable {
                 state.frozen = true
             }
         }
+    }
+}
+
+/// What a runtime process's callbacks reach. Shared by a pre-initialized sandbox and the
+/// environment it becomes, so output finds the function's log once there is one.
+final class ProcessState: Sendable {
+    /// The kernel's OOM killer ended a process of the environment (read at exit).
+    let outOfMemory = Mutex(false)
+    /// The cgroup's peak, kept from when the runtime exited (the group is gone after).
+    let finalPeakBytes = Mutex<Int?>(nil)
+    /// Where output goes; nil while a pre-initialized sandbox waits (its output is dropped).
+    let log = Mutex<LogCollector?>(nil)
+
+    func output(_ chunk: [UInt8]) {
+        log.withLock { $0 }?.output(chunk)
     }
 }

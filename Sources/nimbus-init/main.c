@@ -33,6 +33,9 @@
 #include <string.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/signalfd.h>
@@ -223,8 +226,43 @@ static int guard(int argc, char **argv) {
     return 0;
 }
 
+// A detached, read-only copy of the host directory `source`, to be attached elsewhere.
+static int clone_tree(const char *source) {
+    int fd = (int)syscall(SYS_open_tree, AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    if (fd < 0) fail(source);
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0) fail("mount_setattr");
+    return fd;
+}
+
+//   nimbus-init --specialize PID TASK [OPT] TMPBYTES
+//
+// Turns a pre-started generic sandbox (the one process PID lives in) into one function's:
+// its code read-only over /var/task, its layers read-only over /opt ("-" for none), and
+// /tmp resized to the function's EphemeralStorage. The trees are cloned in the host's
+// mount namespace and attached inside the sandbox's, so the sandbox never sees a host path.
+static int specialize(int argc, char **argv) {
+    if (argc != 6) {
+        fprintf(stderr, "usage: nimbus-init --specialize PID TASK OPT|- TMPBYTES\n");
+        return 2;
+    }
+    int task = clone_tree(argv[3]);
+    int opt = strcmp(argv[4], "-") == 0 ? -1 : clone_tree(argv[4]);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%s/ns/mnt", argv[2]);
+    int ns = open(path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || setns(ns, CLONE_NEWNS) != 0) fail("setns");
+    if (syscall(SYS_move_mount, task, "", AT_FDCWD, "/var/task", MOVE_MOUNT_F_EMPTY_PATH) != 0) fail("move_mount /var/task");
+    if (opt >= 0 && syscall(SYS_move_mount, opt, "", AT_FDCWD, "/opt", MOVE_MOUNT_F_EMPTY_PATH) != 0) fail("move_mount /opt");
+    char options[64];
+    snprintf(options, sizeof options, "size=%s,mode=1777", argv[5]);
+    if (mount(NULL, "/tmp", NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV, options) != 0) fail("remount /tmp");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--guard") == 0) return guard(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--specialize") == 0) return specialize(argc, argv);
     long uid = -1, gid = -1;
     int port = 0;
     const char *socket_path = NULL;

@@ -273,25 +273,56 @@ def log_error(error):
     sys.stdout.flush()
 
 
-def main():
+def init_function():
+    """Init: puts the code and layers on sys.path, then imports the handler.
+    Returns (handler, None) or (None, error payload)."""
     # Lambda's order: the code, then the layers, ahead of the interpreter's own paths.
     opt = os.environ.get("NIMBUS_OPT_ROOT", "/opt")
     layers = [opt + "/python/lib/python%d.%d/site-packages" % sys.version_info[:2], opt + "/python"]
     sys.path[0:0] = [TASK_ROOT] + [path for path in layers if os.path.isdir(path)]
-    setup_logging()
-    client = RuntimeClient()
+    importlib.invalidate_caches()
     try:
-        handler = load_handler(os.environ["_HANDLER"])
+        return load_handler(os.environ["_HANDLER"]), None
     except FaultException as e:
-        error = make_error(e.message, e.error_type, e.trace)
+        return None, make_error(e.message, e.error_type, e.trace)
     except Exception as e:  # an exception raised by the module's own init code
-        error = fault_from_exception(e)
-    else:
-        error = None
+        return None, fault_from_exception(e)
+
+
+def specialize(client):
+    """A pre-initialized environment: the interpreter and this client were started before
+    any function was chosen. The first event names the function: its environment
+    variables and handler (Nimbus has mounted its code at /var/task by then). Init happens
+    here, and its outcome is the answer to that event."""
+    response, body = client.next()
+    request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
+    spec = json.loads(body)
+    os.environ.clear()
+    os.environ.update(spec["environment"])
+    os.chdir(os.environ.get("LAMBDA_TASK_ROOT", "/var/task"))
+    handler, error = init_function()
     if error is not None:
         log_error(error)
-        client.init_error(error)
+        client.error(request_id, error)
         sys.exit(1)
+    sys.stdout.flush()
+    client.respond(request_id, b"{}")
+    return handler
+
+
+def main():
+    global TASK_ROOT
+    setup_logging()
+    client = RuntimeClient()
+    if os.environ.get("NIMBUS_PREWARMED") == "1":
+        handler = specialize(client)
+        TASK_ROOT = os.environ.get("LAMBDA_TASK_ROOT", TASK_ROOT)
+    else:
+        handler, error = init_function()
+        if error is not None:
+            log_error(error)
+            client.init_error(error)
+            sys.exit(1)
 
     while True:
         response, body = client.next()
