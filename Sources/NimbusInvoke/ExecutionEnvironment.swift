@@ -106,7 +106,7 @@ final class ExecutionEnvironment: Sendable {
         let freezer: Freezer
         let initMarker: InitMarker
         let state: ProcessState
-        let spawnedAt: NIODeadline
+        var spawnedAt: NIODeadline
         let isSandboxed: Bool
     }
 

@@ -51,11 +51,13 @@ public final class Invoker: Sendable {
     let context: ExecutionEnvironment.Context
     let logger: Logger
     public let concurrencyLimit: Int
+    /// Pre-initialized sandboxes, when `--prewarm` asks for them.
+    let prewarm: PrewarmPool?
 
     public init(
         registry: FunctionRegistry, codeStore: CodeStore, account: Account, runtimeAPI: RuntimeAPIServer, sink: LogSink,
         launcher: RuntimeLauncher, isolation: Isolation = .plain, sandboxDirectory: String = NSTemporaryDirectory(),
-        defaultNetwork: NetworkMode = .host, freezeIdle: Bool = true,
+        defaultNetwork: NetworkMode = .host, freezeIdle: Bool = true, prewarm: Int = 0,
         concurrencyLimit: Int = Limits.concurrentExecutions, logger: Logger
     ) {
         self.concurrencyLimit = concurrencyLimit
@@ -66,6 +68,7 @@ public final class Invoker: Sendable {
             isolation: isolation, sandboxDirectory: sandboxDirectory, defaultNetwork: defaultNetwork,
             freezeIdle: freezeIdle
         )
+        self.prewarm = prewarm > 0 ? PrewarmPool(size: prewarm, context: context) : nil
         self.logger = logger
     }
 
@@ -98,10 +101,18 @@ public final class Invoker: Sendable {
                 let directory = try codeStore.directory(for: function.codeSHA256Hex).path
                 // Layers merged in order, as the function sees them at /opt.
                 let layers = try codeStore.mergedLayerDirectory(for: function.layerSHA256Hexes)?.path
-                environment = try await ExecutionEnvironment.start(
-                    function: function, codeDirectory: directory, layersDirectory: layers,
-                    generation: entry.generation, context: context
-                )
+                if let pool = prewarm, let family = pool.family(for: function), let ready = pool.take(family: family),
+                   let specialized = await ExecutionEnvironment.specialize(
+                       ready, function: function, codeDirectory: directory, layersDirectory: layers,
+                       generation: entry.generation, context: context
+                   ) {
+                    environment = specialized
+                } else {
+                    environment = try await ExecutionEnvironment.start(
+                        function: function, codeDirectory: directory, layersDirectory: layers,
+                        generation: entry.generation, context: context
+                    )
+                }
             } catch let failure as ExecutionEnvironment.StartFailure {
                 entry.pool.abandon()
                 return try startFailed(failure, requestId: requestId, function: function, wantsLogTail: request.wantsLogTail)
@@ -198,8 +209,17 @@ public final class Invoker: Sendable {
         registry.evictIdle(lastUsedBefore: .now - keepAlive)
     }
 
+    /// Starts filling the pre-initialized pool (no-op without `--prewarm`).
+    public func startPrewarming() {
+        prewarm?.fill()
+    }
+
+    /// Pre-initialized sandboxes ready, per runtime family.
+    public var prewarmedCounts: [String: Int] { prewarm?.readyCounts ?? [:] }
+
     /// Retires every environment.
     public func shutdown() {
+        prewarm?.stop()
         registry.retireAll()
     }
 

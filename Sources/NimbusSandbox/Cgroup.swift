@@ -211,7 +211,8 @@ public final class Cgroup: Sendable {
         return directories.first { $0.contains("/\(controller)/") }.map { $0 + "/" + name } ?? ""
     }
 
-    func apply(_ limits: CgroupLimits) throws(CgroupUnavailable) {
+    /// Applies (or changes) the group's limits.
+    public func apply(_ limits: CgroupLimits) throws(CgroupUnavailable) {
         switch version {
         case .v1:
             try Self.write(String(limits.memoryBytes), to: file("memory", "memory.limit_in_bytes"))

@@ -33,6 +33,7 @@ public enum NimbusServer {
             sandboxDirectory: configuration.sandboxDirectory.path,
             defaultNetwork: configuration.defaultNetwork,
             freezeIdle: configuration.freezeIdle,
+            prewarm: configuration.prewarm,
             concurrencyLimit: configuration.concurrentExecutions,
             logger: logger
         )
@@ -56,6 +57,7 @@ public enum NimbusServer {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Nimbus"),
             services: [sink, asyncInvoker, KeepAliveService(invoker: invoker, keepAlive: configuration.keepAlive, logger: logger)],
             onServerRunning: { channel in
+                invoker.startPrewarming()
                 let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? configuration.port)" } ?? ""
                 logger.notice("Nimbus is serving the Lambda API on http://\(address) (account \(account.id), region \(account.region), isolation \(isolation.mode.rawValue)\(isolation.cgroups.map { ", cgroup \($0.version.rawValue)" } ?? ""))")
             },

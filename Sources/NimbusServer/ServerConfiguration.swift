@@ -25,6 +25,8 @@ public struct ServerConfiguration: Sendable {
     /// Freeze idle environments with the cgroup freezer (Lambda does). Off is for
     /// debugging a runtime with a tracer attached.
     public var freezeIdle = true
+    /// Pre-initialized sandboxes kept ready per runtime family (0: none).
+    public var prewarm = 0
     /// The bubblewrap executable.
     public var bubblewrapPath = "/usr/bin/bwrap"
 

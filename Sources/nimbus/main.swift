@@ -27,6 +27,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("concurrent-executions"), help: "Invocations that may run at once (AWS default 1000).") var concurrentExecutions = 1000
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.") var logLevel = "notice"
     @Option(help: "sandbox (bubblewrap + cgroups, the default where it works) or process.") var isolation: Isolation.Mode?
+    @Option(help: "Pre-initialized Python sandboxes to keep ready (cold starts specialize one).") var prewarm = 0
     @Flag(name: .customLong("no-freeze"), help: "Do not freeze idle environments (for attaching a debugger).") var noFreeze = false
     @Option(help: "Network of functions that do not set NIMBUS_NETWORK_MODE: host or isolated.") var network: NetworkMode = .host
 
@@ -52,6 +53,7 @@ struct Serve: AsyncParsableCommand {
             defaultNetwork: network
         )
         configuration.freezeIdle = !noFreeze
+        configuration.prewarm = max(0, prewarm)
         if let bubblewrap = env["NIMBUS_BWRAP"] { configuration.bubblewrapPath = bubblewrap }
         let app = try NimbusServer.build(configuration, logger: logger)
         try await app.runService()
