@@ -22,6 +22,9 @@ import Synchronization
 /// where that holds exactly: sandbox isolation, the host network, and no variables that
 /// the interpreter or the dynamic loader read when they start (`LD_*`, `PYTHON*`).
 /// Anything else, or a failed specialization, falls back to an ordinary cold start.
+///
+/// Bounded twice: `size` sandboxes per family (each ~7 MB for Python), and none is started
+/// while the machine has less than ``memoryReserveBytes`` available.
 final class PrewarmPool: Sendable {
     /// Sandboxes kept ready per family.
     let size: Int
@@ -65,8 +68,22 @@ final class PrewarmPool: Sendable {
         }
     }
 
+    /// Pre-starting stops while the machine has less memory available than this, so the
+    /// pool never competes with functions that are running.
+    static let memoryReserveBytes = 1 << 30
+
+    /// `MemAvailable` from /proc/meminfo, in bytes.
+    static func availableMemory() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map { $0 * 1024 }
+        }
+        return nil
+    }
+
     private func startOne(family: String) async {
         defer { starting.withLock { $0[family, default: 1] -= 1 } }
+        if let available = Self.availableMemory(), available < Self.memoryReserveBytes { return }
         guard !stopped.load(ordering: .relaxed), let launch = try? await launchGeneric(family: family) else { return }
         if stopped.load(ordering: .relaxed) {
             Self.discard(launch)
