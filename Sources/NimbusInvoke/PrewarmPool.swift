@@ -5,7 +5,8 @@ import NimbusRuntimeAPI
 import NimbusSandbox
 import Synchronization
 
-/// Pre-initialized sandboxes: per runtime family, a few generic environments already
+/// Pre-initialized sandboxes: per runtime family (Python, and Node.js of the machine's
+/// major version), a few generic environments already
 /// running their interpreter and runtime client, parked on `/next` before any function is
 /// chosen (the zygote idea of SOCK, and Fission's pool of generic pods).
 ///
@@ -20,7 +21,7 @@ import Synchronization
 /// A specialized environment is a sandbox that has never run any function's code, with
 /// the same namespaces, user, mounts and limits as a cold-started one. It is used only
 /// where that holds exactly: sandbox isolation, the host network, and no variables that
-/// the interpreter or the dynamic loader read when they start (`LD_*`, `PYTHON*`).
+/// the interpreter or the dynamic loader read when they start (`LD_*`, `PYTHON*`, `NODE_*`).
 /// Anything else, or a failed specialization, falls back to an ordinary cold start.
 ///
 /// Bounded twice: `size` sandboxes per family (each ~7 MB for Python), and none is started
@@ -41,16 +42,25 @@ final class PrewarmPool: Sendable {
     /// The families this machine can pre-start.
     var families: [String] {
         guard size > 0, context.isolation.bubblewrap != nil, context.isolation.cgroups != nil else { return [] }
-        return context.launcher.python != nil ? ["python"] : []
+        return (context.launcher.python != nil ? ["python"] : []) + (context.launcher.node != nil ? ["node"] : [])
     }
 
     /// The pool a function could use, or nil if it must cold-start.
     func family(for function: FunctionConfiguration) -> String? {
-        guard case .python = function.runtime.family, families.contains("python") else { return nil }
+        let family: String
+        switch function.runtime.family {
+        case .python: family = "python"
+        case .node(let major) where major == context.launcher.node?.major: family = "node"
+        default: return nil
+        }
+        guard families.contains(family) else { return nil }
         let network = function.environment[NetworkMode.variable].flatMap(NetworkMode.init(rawValue:)) ?? context.defaultNetwork
         guard network == .host else { return nil }
-        let startupVariables = function.environment.keys.contains { $0.hasPrefix("LD_") || $0.hasPrefix("PYTHON") }
-        return startupVariables ? nil : "python"
+        // Read by the interpreter or the loader when the process starts: too late to set.
+        let startupVariables = function.environment.keys.contains {
+            $0.hasPrefix("LD_") || $0.hasPrefix("PYTHON") || $0.hasPrefix("NODE_")
+        }
+        return startupVariables ? nil : family
     }
 
     /// Starts sandboxes until every family has `size` ready or starting.
@@ -126,33 +136,39 @@ final class PrewarmPool: Sendable {
         launch.binding.close()
     }
 
-    /// A generic Python sandbox: the runtime client started with only the platform's
+    /// A generic sandbox: the family's runtime client started with only the platform's
     /// variables, an empty `/var/task` and `/opt`, and the largest `/tmp` and memory a
     /// function may have (narrowed when it is specialized).
     private func launchGeneric(family: String) async throws(ExecutionEnvironment.StartFailure) -> ExecutionEnvironment.Launch {
-        guard let python = context.launcher.python else { throw .runtimeUnavailable("no python") }
         let empty = context.sandboxDirectory + "/empty"
         try? FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
-        let command = RuntimeLauncher.Command(
-            executable: python, arguments: ["-u", "/var/runtime/python/bootstrap.py"],
-            environment: [:]
-        )
+        var variables: [String: String] = [
+            "LAMBDA_TASK_ROOT": "/var/task",
+            "LAMBDA_RUNTIME_DIR": "/var/runtime",
+            "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+            "LD_LIBRARY_PATH": "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "NIMBUS_PREWARMED": "1",
+        ]
+        let command: RuntimeLauncher.Command
+        switch family {
+        case "python":
+            guard let python = context.launcher.python else { throw .runtimeUnavailable("no python") }
+            command = RuntimeLauncher.Command(executable: python, arguments: ["-u", "/var/runtime/python/bootstrap.py"], environment: [:])
+            variables["PYTHONDONTWRITEBYTECODE"] = "1"
+        default:
+            guard let node = context.launcher.node else { throw .runtimeUnavailable("no node") }
+            command = RuntimeLauncher.Command(executable: node.path, arguments: ["/var/runtime/nodejs/index.mjs"], environment: [:])
+            // Read once at start for module resolution: the same for every function of this major.
+            variables["NODE_PATH"] = "/opt/nodejs/node\(node.major)/node_modules:/opt/nodejs/node_modules:/var/runtime/nodejs/node_modules"
+        }
         return try await ExecutionEnvironment.launch(
             id: randomHex(16), command: command, codeDirectory: empty, layersDirectory: nil,
             tmpMegabytes: Limits.ephemeralStorage.upperBound, memoryMegabytes: Limits.memorySize.upperBound, network: .host,
             log: nil, context: context
         ) { runtimeAPI in
-            [
-                "AWS_LAMBDA_RUNTIME_API": runtimeAPI,
-                "LAMBDA_TASK_ROOT": "/var/task",
-                "LAMBDA_RUNTIME_DIR": "/var/runtime",
-                "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-                "LD_LIBRARY_PATH": "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
-                "LANG": "en_US.UTF-8",
-                "TZ": ":UTC",
-                "PYTHONDONTWRITEBYTECODE": "1",
-                "NIMBUS_PREWARMED": "1",
-            ]
+            variables.merging(["AWS_LAMBDA_RUNTIME_API": runtimeAPI]) { _, new in new }
         }
     }
 }

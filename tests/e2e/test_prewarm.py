@@ -127,3 +127,32 @@ def test_startup_variables_bypass_the_pool(prewarmed):
     facts = invoke(client, "pre-startvars", {})["Json"]
     assert facts["age"] < 1.0
     assert facts["env"]["PYTHONHASHSEED"] == "0"
+
+
+NODE_APP = r'''
+const fs = require("node:fs");
+const greet = require("greet");
+console.log("node-init-line");
+exports.handler = async () => ({
+  age: process.uptime(), uid: process.getuid(), task: fs.readdirSync("/var/task").sort(),
+  env: { ...process.env }, greeting: greet("pool"), tmp: fs.readdirSync("/tmp"),
+});
+'''
+
+
+def test_node_cold_start_specializes_too(prewarmed):
+    client = prewarmed.client()
+    layer = client.publish_layer_version(LayerName="pre-node", Content={"ZipFile": zip_bytes(
+        [("nodejs/node_modules/greet/index.js", "module.exports = (n) => `hi ${n}`;\n", 0o644)])})
+    create(client, "pre-node", code=zip_bytes([("index.js", NODE_APP, 0o644)]), Runtime="nodejs20.x",
+           Handler="index.handler", Layers=[layer["LayerVersionArn"]], Environment={"Variables": {"COLOR": "blue"}})
+    resp = invoke(client, "pre-node", {}, LogType="Tail")
+    assert "FunctionError" not in resp, resp["Body"]
+    facts = resp["Json"]
+    assert facts["age"] >= 1.0, "node should have been running before the invoke"
+    assert facts["greeting"] == "hi pool"  # NODE_PATH reaches /opt/nodejs/node_modules
+    assert facts["task"] == ["index.js"] and facts["uid"] == 993 and facts["tmp"] == []
+    assert facts["env"]["COLOR"] == "blue" and facts["env"]["AWS_LAMBDA_FUNCTION_NAME"] == "pre-node"
+    assert facts["env"]["AWS_EXECUTION_ENV"] == "AWS_Lambda_nodejs20.x"
+    assert "NIMBUS_PREWARMED" not in facts["env"]
+    assert "node-init-line" in decode_log_result(resp)

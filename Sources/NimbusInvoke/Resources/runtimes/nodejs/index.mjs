@@ -174,14 +174,39 @@ function runHandler(handler, event, headers) {
   });
 }
 
+// A pre-initialized environment: Node and this client started before any function was
+// chosen. The first event names the function (its environment variables and handler;
+// Nimbus has mounted its code at /var/task by then). Init happens here, and its outcome
+// is the answer to that event.
+async function specialize() {
+  const { headers, body } = await call("GET", "/invocation/next");
+  const requestId = headers["lambda-runtime-aws-request-id"];
+  const spec = JSON.parse(body.toString("utf8"));
+  for (const key of Object.keys(process.env)) delete process.env[key];
+  Object.assign(process.env, spec.environment);
+  process.chdir(process.env.LAMBDA_TASK_ROOT || TASK_ROOT);
+  try {
+    const handler = await loadHandler(process.env._HANDLER || "");
+    await call("POST", `/invocation/${requestId}/response`, "{}", { "Content-Type": "application/json" });
+    return handler;
+  } catch (err) {
+    await postError(`/invocation/${requestId}/error`, err);
+    process.exit(1);
+  }
+}
+
 async function main() {
   patchConsole();
   let handler;
-  try {
-    handler = await loadHandler(process.env._HANDLER || "");
-  } catch (err) {
-    await postError("/init/error", err);
-    process.exit(1);
+  if (process.env.NIMBUS_PREWARMED === "1") {
+    handler = await specialize();
+  } else {
+    try {
+      handler = await loadHandler(process.env._HANDLER || "");
+    } catch (err) {
+      await postError("/init/error", err);
+      process.exit(1);
+    }
   }
   for (;;) {
     const { headers, body } = await call("GET", "/invocation/next");
