@@ -179,6 +179,10 @@ function runHandler(handler, event, headers) {
 // Nimbus has mounted its code at /var/task by then). Init happens here, and its outcome
 // is the answer to that event.
 async function specialize() {
+  // Warm what loading a handler uses before the function is known: Node builds its
+  // module loaders lazily, and the first import() otherwise pays for that during init.
+  await import("data:text/javascript,export default 0");
+  createRequire(path.join(TASK_ROOT, "index.js"));
   const { headers, body } = await call("GET", "/invocation/next");
   const requestId = headers["lambda-runtime-aws-request-id"];
   const spec = JSON.parse(body.toString("utf8"));
