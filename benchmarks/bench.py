@@ -182,19 +182,27 @@ def bare_start(command: list[str], samples: int = 15) -> float:
     return statistics.median(times)
 
 
+def sample_cold_starts(port: int, name: str, samples: int, pause: float = 0.0) -> tuple[list[float], list[float]]:
+    """Client times and Init Durations (ms) of `samples` cold starts of `name`, each forced
+    by a configuration change, `pause` seconds apart."""
+    clients, inits = [], []
+    for i in range(samples):
+        time.sleep(pause)
+        touch(port, name, f"cold-{i}")
+        status, headers, body, elapsed, log = invoke(port, name, tail=True)
+        if status != 200 or "X-Amz-Function-Error" in headers:
+            raise RuntimeError(f"cold invoke {name}: {status} {body[:200]!r}")
+        clients.append(elapsed)
+        match = re.search(r"Init Duration: ([\d.]+) ms", log)
+        inits.append(float(match.group(1)) if match else float("nan"))
+    return clients, inits
+
+
 def cold_scenarios(port: int, functions: dict, samples: int) -> list[dict]:
     rows = []
     bare = {"python": bare_start(["/usr/bin/python3", "-c", "pass"]), "node": bare_start(["node", "-e", "0"])}
     for label, name in functions.items():
-        clients, inits = [], []
-        for i in range(samples):
-            touch(port, name, f"cold-{i}")
-            status, headers, body, elapsed, log = invoke(port, name, tail=True)
-            if status != 200 or "X-Amz-Function-Error" in headers:
-                raise RuntimeError(f"cold invoke {name}: {status} {body[:200]!r}")
-            clients.append(elapsed)
-            match = re.search(r"Init Duration: ([\d.]+) ms", log)
-            inits.append(float(match.group(1)) if match else float("nan"))
+        clients, inits = sample_cold_starts(port, name, samples)
         family = "python" if "python" in label else "node" if "node" in label else None
         rows.append({"scenario": f"cold start {label}", "p50": statistics.median(clients), "p99": percentile(clients, 0.99),
                      "init_p50": statistics.median(inits), "bare": bare.get(family)})
@@ -216,16 +224,8 @@ def prewarmed_cold_scenarios(nimbus: str, work: Path, samples: int) -> list[dict
         ):
             name = f"bench-prewarmed-{runtime.replace('.', '-')}"
             create(port, name, runtime, handler, code)
-            clients, inits = [], []
-            for i in range(samples):
-                time.sleep(0.5)  # let the pool refill, as it would between real cold starts
-                touch(port, name, f"cold-{i}")
-                status, headers, body, elapsed, log = invoke(port, name, tail=True)
-                if status != 200 or "X-Amz-Function-Error" in headers:
-                    raise RuntimeError(f"pre-initialized invoke: {status} {body[:200]!r}")
-                clients.append(elapsed)
-                match = re.search(r"Init Duration: ([\d.]+) ms", log)
-                inits.append(float(match.group(1)) if match else float("nan"))
+            # Paused so the pool refills, as it would between real cold starts.
+            clients, inits = sample_cold_starts(port, name, samples, pause=0.5)
             rows.append({"scenario": f"cold start {label}, pre-initialized (--prewarm 2)", "p50": statistics.median(clients),
                          "p99": percentile(clients, 0.99), "init_p50": statistics.median(inits), "bare": None})
         return rows

@@ -77,10 +77,10 @@ final class ExecutionEnvironment: Sendable {
     /// `bootstrap` (in a bubblewrap sandbox in `sandbox` mode).
     static func start(function: FunctionConfiguration, codeDirectory: String, layersDirectory: String? = nil, generation: Int, context: Context) async throws(StartFailure) -> ExecutionEnvironment {
         let id = randomHex(16)
-        let logStream = "\(AWSDate.logStreamDay(Date()))/[$LATEST]\(id)"
+        let logStream = logStream(id: id)
         let paths = context.isolation.bubblewrap == nil
             ? RuntimeLauncher.Paths(taskRoot: codeDirectory, runtimeDirectory: context.runtimeDirectory, optRoot: layersDirectory ?? "/opt")
-            : RuntimeLauncher.Paths(taskRoot: "/var/task", runtimeDirectory: "/var/runtime", optRoot: "/opt")
+            : RuntimeLauncher.Paths.sandbox
         let command = try context.launcher.command(for: function, codeDirectory: codeDirectory, layersDirectory: layersDirectory, paths: paths)
         let network = function.environment[NetworkMode.variable].flatMap(NetworkMode.init(rawValue:)) ?? context.defaultNetwork
         let log = LogCollector(logGroup: function.logGroup, logStream: logStream, sink: context.sink)
@@ -89,9 +89,7 @@ final class ExecutionEnvironment: Sendable {
             tmpMegabytes: function.ephemeralStorageSize, memoryMegabytes: function.memorySize, network: network,
             log: log, context: context
         ) { runtimeAPI in
-            var variables = variables(function: function, paths: paths, logStream: logStream, runtimeAPI: runtimeAPI, context: context)
-            variables.merge(command.environment) { own, _ in own }
-            return variables
+            variables(function: function, command: command, paths: paths, logStream: logStream, runtimeAPI: runtimeAPI, context: context)
         }
         return ExecutionEnvironment(launch: launch, function: function, generation: generation, log: log)
     }
@@ -223,15 +221,41 @@ final class ExecutionEnvironment: Sendable {
     static let socketRoot = "/tmp/nimbus-rapi"
 
     /// Lambda's environment variables for the runtime process.
-    static func variables(function: FunctionConfiguration, paths: RuntimeLauncher.Paths, logStream: String, runtimeAPI: String, context: Context) -> [String: String] {
-        var env: [String: String] = [:]
+    /// The variables every runtime process gets, whichever function it serves (a
+    /// pre-initialized sandbox starts with these alone).
+    static func platformVariables(paths: RuntimeLauncher.Paths, runtimeAPI: String) -> [String: String] {
         let runtimeDir = paths.runtimeDirectory
         let taskRoot = paths.taskRoot
         let opt = paths.optRoot
-        env["AWS_LAMBDA_RUNTIME_API"] = runtimeAPI
+        var env = [
+            "AWS_LAMBDA_RUNTIME_API": runtimeAPI,
+            "LAMBDA_TASK_ROOT": taskRoot,
+            "LAMBDA_RUNTIME_DIR": runtimeDir,
+            "TZ": ":UTC",
+            "LANG": "en_US.UTF-8",
+            "PATH": "/usr/local/bin:/usr/bin/:/bin:\(opt)/bin",
+            "LD_LIBRARY_PATH": "/lib64:/usr/lib64:\(runtimeDir):\(runtimeDir)/lib:\(taskRoot):\(taskRoot)/lib:\(opt)/lib",
+        ]
+        if opt != "/opt" { env["NIMBUS_OPT_ROOT"] = opt }
+        return env
+    }
+
+    /// The log stream of environment `id`: `YYYY/MM/DD/[$LATEST]<id>`.
+    static func logStream(id: String) -> String {
+        "\(AWSDate.logStreamDay(Date()))/[$LATEST]\(id)"
+    }
+
+    /// Lambda's environment variables for the runtime process, with those the runtime
+    /// family adds (`command.environment`) where the function does not set them.
+    static func variables(function: FunctionConfiguration, command: RuntimeLauncher.Command, paths: RuntimeLauncher.Paths, logStream: String, runtimeAPI: String, context: Context) -> [String: String] {
+        var env = variables(function: function, paths: paths, logStream: logStream, runtimeAPI: runtimeAPI, context: context)
+        env.merge(command.environment) { own, _ in own }
+        return env
+    }
+
+    static func variables(function: FunctionConfiguration, paths: RuntimeLauncher.Paths, logStream: String, runtimeAPI: String, context: Context) -> [String: String] {
+        var env = platformVariables(paths: paths, runtimeAPI: runtimeAPI)
         env["_HANDLER"] = function.handler
-        env["LAMBDA_TASK_ROOT"] = taskRoot
-        env["LAMBDA_RUNTIME_DIR"] = runtimeDir
         env["AWS_LAMBDA_FUNCTION_NAME"] = function.name
         env["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST"
         env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = String(function.memorySize)
@@ -240,11 +264,6 @@ final class ExecutionEnvironment: Sendable {
         env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand"
         env["AWS_REGION"] = context.account.region
         env["AWS_DEFAULT_REGION"] = context.account.region
-        env["TZ"] = ":UTC"
-        env["LANG"] = "en_US.UTF-8"
-        env["PATH"] = "/usr/local/bin:/usr/bin/:/bin:\(opt)/bin"
-        env["LD_LIBRARY_PATH"] = "/lib64:/usr/lib64:\(runtimeDir):\(runtimeDir)/lib:\(taskRoot):\(taskRoot)/lib:\(opt)/lib"
-        if opt != "/opt" { env["NIMBUS_OPT_ROOT"] = opt }
         // The function's own variables win over the defaults (TZ, LANG, PATH, LD_LIBRARY_PATH);
         // reserved keys were refused when the configuration was saved.
         env.merge(function.environment) { _, own in own }

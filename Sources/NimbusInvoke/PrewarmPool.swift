@@ -142,15 +142,7 @@ final class PrewarmPool: Sendable {
     private func launchGeneric(family: String) async throws(ExecutionEnvironment.StartFailure) -> ExecutionEnvironment.Launch {
         let empty = context.sandboxDirectory + "/empty"
         try? FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
-        var variables: [String: String] = [
-            "LAMBDA_TASK_ROOT": "/var/task",
-            "LAMBDA_RUNTIME_DIR": "/var/runtime",
-            "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-            "LD_LIBRARY_PATH": "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
-            "LANG": "en_US.UTF-8",
-            "TZ": ":UTC",
-            "NIMBUS_PREWARMED": "1",
-        ]
+        var variables = ["NIMBUS_PREWARMED": "1"]
         let command: RuntimeLauncher.Command
         switch family {
         case "python":
@@ -168,7 +160,8 @@ final class PrewarmPool: Sendable {
             tmpMegabytes: Limits.ephemeralStorage.upperBound, memoryMegabytes: Limits.memorySize.upperBound, network: .host,
             log: nil, context: context
         ) { runtimeAPI in
-            variables.merging(["AWS_LAMBDA_RUNTIME_API": runtimeAPI]) { _, new in new }
+            let paths = RuntimeLauncher.Paths.sandbox
+            return ExecutionEnvironment.platformVariables(paths: paths, runtimeAPI: runtimeAPI).merging(variables) { _, own in own }
         }
     }
 }
@@ -182,7 +175,7 @@ extension ExecutionEnvironment {
     ) async -> ExecutionEnvironment? {
         var launch = prewarmed
         launch.spawnedAt = .now()
-        let paths = RuntimeLauncher.Paths(taskRoot: "/var/task", runtimeDirectory: "/var/runtime", optRoot: "/opt")
+        let paths = RuntimeLauncher.Paths.sandbox
         guard let cgroup = launch.cgroup,
               let inside = cgroup.processes.first(where: { Self.inOwnMountNamespace($0) }),
               let command = try? context.launcher.command(for: function, codeDirectory: codeDirectory, layersDirectory: layersDirectory, paths: paths)
@@ -198,10 +191,12 @@ extension ExecutionEnvironment {
             PrewarmPool.discard(prewarmed)
             return nil
         }
-        let logStream = "\(AWSDate.logStreamDay(Date()))/[$LATEST]\(launch.id)"
+        let logStream = Self.logStream(id: launch.id)
         let log = LogCollector(logGroup: function.logGroup, logStream: logStream, sink: context.sink)
-        var variables = Self.variables(function: function, paths: paths, logStream: logStream, runtimeAPI: launch.binding.address, context: context)
-        variables.merge(command.environment) { own, _ in own }
+        let variables = Self.variables(
+            function: function, command: command, paths: paths, logStream: logStream,
+            runtimeAPI: launch.binding.address, context: context
+        )
         launch.initMarker.at.withLock { $0 = nil }
         let environment = ExecutionEnvironment(launch: launch, function: function, generation: generation, log: log)
         launch.state.log.withLock { $0 = log }

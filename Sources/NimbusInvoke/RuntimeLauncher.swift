@@ -18,6 +18,9 @@ public struct RuntimeLauncher: Sendable {
         var taskRoot: String
         var runtimeDirectory: String
         var optRoot: String
+
+        /// Lambda's paths, as every sandbox mounts them.
+        static let sandbox = Paths(taskRoot: "/var/task", runtimeDirectory: "/var/runtime", optRoot: "/opt")
     }
 
     /// A Node.js installation.

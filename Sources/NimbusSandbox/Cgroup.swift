@@ -87,7 +87,7 @@ public struct CgroupHierarchy: Sendable {
     /// invoke). An empty group that stays frozen for the server's lifetime keeps the key
     /// on, so freezing and thawing environments costs two plain writes.
     public func holdFreezerActive() {
-        guard version == .v1, let freezer = parents.first(where: { $0.contains("/freezer/") }) else { return }
+        guard version == .v1, let freezer = Cgroup.directory("freezer", version: version, in: parents) else { return }
         let anchor = freezer + "/" + Self.anchorName
         guard (try? Self.makeDirectory(anchor)) != nil else { return }
         try? Cgroup.write("FROZEN", to: anchor + "/freezer.state")
@@ -114,7 +114,8 @@ public struct CgroupHierarchy: Sendable {
 
     /// Nimbus's parent group directories, freezer first (thawing must come before killing).
     public var parentDirectories: [String] {
-        parents.sorted { a, _ in a.contains("/freezer/") }
+        let freezer = Cgroup.directory("freezer", version: version, in: parents)
+        return parents.sorted { a, _ in a == freezer }
     }
 
     /// Removes Nimbus's parent groups (when the server stops).
@@ -180,12 +181,9 @@ public final class Cgroup: Sendable {
     init(version: CgroupHierarchy.Version, directories: [String]) {
         self.version = version
         self.directories = directories
-        func find(_ controller: String) -> String {
-            version == .v2 ? directories[0] : directories.first { $0.contains("/\(controller)/") } ?? directories[0]
-        }
-        freezerFile = find("freezer") + (version == .v1 ? "/freezer.state" : "/cgroup.freeze")
+        freezerFile = Self.file("freezer", version == .v1 ? "freezer.state" : "cgroup.freeze", version: version, in: directories)
         freezeValues = version == .v1 ? (Array("FROZEN".utf8), Array("THAWED".utf8)) : (Array("1".utf8), Array("0".utf8))
-        peakFile = find("memory") + (version == .v1 ? "/memory.max_usage_in_bytes" : "/memory.peak")
+        peakFile = Self.file("memory", version == .v1 ? "memory.max_usage_in_bytes" : "memory.peak", version: version, in: directories)
         freezerFD = open(freezerFile, O_WRONLY | O_CLOEXEC)
         peakFD = open(peakFile, O_RDONLY | O_CLOEXEC)
     }
@@ -207,8 +205,17 @@ public final class Cgroup: Sendable {
     public var procsFiles: [String] { directories.map { $0 + "/cgroup.procs" } }
 
     private func file(_ controller: String, _ name: String) -> String {
-        if version == .v2 { return directories[0] + "/" + name }
-        return directories.first { $0.contains("/\(controller)/") }.map { $0 + "/" + name } ?? ""
+        Self.file(controller, name, version: version, in: directories)
+    }
+
+    /// The directory of `controller` among per-hierarchy `directories` (v1), or the one
+    /// unified directory (v2); nil when that v1 controller is not among them.
+    static func directory(_ controller: String, version: CgroupHierarchy.Version, in directories: [String]) -> String? {
+        version == .v2 ? directories.first : directories.first { $0.contains("/\(controller)/") }
+    }
+
+    static func file(_ controller: String, _ name: String, version: CgroupHierarchy.Version, in directories: [String]) -> String {
+        directory(controller, version: version, in: directories).map { $0 + "/" + name } ?? ""
     }
 
     /// Applies (or changes) the group's limits.

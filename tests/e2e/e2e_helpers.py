@@ -627,9 +627,9 @@ def process_gone(pid: int) -> bool:
         return True
 
 
-def descendants(pid: int) -> list[int]:
-    """Every live (non-zombie) process below `pid`: a server's runtimes, sandboxes included."""
-    parents: dict[int, list[int]] = {}
+def process_table() -> dict[int, tuple[int, str]]:
+    """{pid: (parent pid, state)} of every process, from /proc."""
+    table = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -638,8 +638,21 @@ def descendants(pid: int) -> list[int]:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if fields[0] != "Z":
-            parents.setdefault(int(fields[1]), []).append(int(entry))
+        table[int(entry)] = (int(fields[1]), fields[0])
+    return table
+
+
+def children(pid: int) -> list[tuple[int, str]]:
+    """(pid, state) of the direct children of `pid`."""
+    return [(child, state) for child, (ppid, state) in process_table().items() if ppid == pid]
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live (non-zombie) process below `pid`: a server's runtimes, sandboxes included."""
+    parents: dict[int, list[int]] = {}
+    for child, (ppid, state) in process_table().items():
+        if state != "Z":
+            parents.setdefault(ppid, []).append(child)
     found, queue = [], [pid]
     while queue:
         for child in parents.get(queue.pop(), []):

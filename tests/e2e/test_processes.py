@@ -3,24 +3,7 @@ import os
 import signal
 import time
 
-from e2e_helpers import bootstrap_zip, descendants, echo_zip, invoke, runtime_script
-
-
-def children(pid: int) -> list[tuple[int, str]]:
-    """(pid, state) of the direct children of `pid`, from /proc."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        state, ppid = fields[0], int(fields[1])
-        if ppid == pid:
-            found.append((int(entry), state))
-    return found
+from e2e_helpers import bootstrap_zip, children, descendants, echo_zip, invoke, runtime_script
 
 
 def wait_for(predicate, timeout=10.0):
