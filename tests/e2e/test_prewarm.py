@@ -136,6 +136,7 @@ console.log("node-init-line");
 exports.handler = async () => ({
   age: process.uptime(), uid: process.getuid(), task: fs.readdirSync("/var/task").sort(),
   env: { ...process.env }, greeting: greet("pool"), tmp: fs.readdirSync("/tmp"),
+  offset: new Date(Date.UTC(2026, 0, 1)).getTimezoneOffset(),
 });
 '''
 
@@ -145,7 +146,7 @@ def test_node_cold_start_specializes_too(prewarmed):
     layer = client.publish_layer_version(LayerName="pre-node", Content={"ZipFile": zip_bytes(
         [("nodejs/node_modules/greet/index.js", "module.exports = (n) => `hi ${n}`;\n", 0o644)])})
     create(client, "pre-node", code=zip_bytes([("index.js", NODE_APP, 0o644)]), Runtime="nodejs20.x",
-           Handler="index.handler", Layers=[layer["LayerVersionArn"]], Environment={"Variables": {"COLOR": "blue"}})
+           Handler="index.handler", Layers=[layer["LayerVersionArn"]], Environment={"Variables": {"COLOR": "blue", "TZ": "America/New_York"}})
     resp = invoke(client, "pre-node", {}, LogType="Tail")
     assert "FunctionError" not in resp, resp["Body"]
     facts = resp["Json"]
@@ -155,4 +156,6 @@ def test_node_cold_start_specializes_too(prewarmed):
     assert facts["env"]["COLOR"] == "blue" and facts["env"]["AWS_LAMBDA_FUNCTION_NAME"] == "pre-node"
     assert facts["env"]["AWS_EXECUTION_ENV"] == "AWS_Lambda_nodejs20.x"
     assert "NIMBUS_PREWARMED" not in facts["env"]
+    # The specialization changes only what differs; a changed TZ still reaches Node's clock.
+    assert facts["env"]["TZ"] == "America/New_York" and facts["offset"] == 300
     assert "node-init-line" in decode_log_result(resp)
