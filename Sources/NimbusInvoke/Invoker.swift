@@ -12,14 +12,17 @@ public struct InvokeRequest: Sendable {
     /// The invocation's id: the API's `x-amzn-RequestId`, and the id in START/END/REPORT.
     public var requestId: String
     public var functionName: String
+    /// The version number or alias name to run; nil or `$LATEST` for the latest.
+    public var qualifier: String?
     public var payload: ByteBuffer
     /// Decoded JSON of `X-Amz-Client-Context`.
     public var clientContext: String?
     public var wantsLogTail: Bool
 
-    public init(requestId: String = UUID().uuidString.lowercased(), functionName: String, payload: ByteBuffer, clientContext: String? = nil, wantsLogTail: Bool = false) {
+    public init(requestId: String = UUID().uuidString.lowercased(), functionName: String, qualifier: String? = nil, payload: ByteBuffer, clientContext: String? = nil, wantsLogTail: Bool = false) {
         self.requestId = requestId
         self.functionName = functionName
+        self.qualifier = qualifier
         self.payload = payload
         self.clientContext = clientContext
         self.wantsLogTail = wantsLogTail
