@@ -17,12 +17,14 @@ public struct ControlAPIResponder: HTTPResponder {
 
     let functions: FunctionService
     let layers: LayerService
+    let releases: ReleaseService
     let verifier: SigV4Verifier
     let logger: Logger
 
-    public init(functions: FunctionService, layers: LayerService, verifier: SigV4Verifier, logger: Logger) {
+    public init(functions: FunctionService, layers: LayerService, releases: ReleaseService, verifier: SigV4Verifier, logger: Logger) {
         self.functions = functions
         self.layers = layers
+        self.releases = releases
         self.verifier = verifier
         self.logger = logger
     }
@@ -110,6 +112,28 @@ public struct ControlAPIResponder: HTTPResponder {
             return try layers.getPolicy(name, version: version)
         case .removeLayerVersionPermission(let name, let version, let statementId):
             return try layers.removePermission(name, version: version, statementId: statementId, revisionId: query["RevisionId"])
+        case .publishVersion(let name):
+            return try releases.publish(name, body: body)
+        case .listVersions(let name):
+            return try releases.listVersions(name, query: query)
+        case .createAlias(let name):
+            return try releases.createAlias(name, body: body)
+        case .listAliases(let name):
+            return try releases.listAliases(name, query: query)
+        case .getAlias(let name, let alias):
+            return try releases.getAlias(name, alias: alias)
+        case .updateAlias(let name, let alias):
+            return try releases.updateAlias(name, alias: alias, body: body)
+        case .deleteAlias(let name, let alias):
+            return try releases.deleteAlias(name, alias: alias)
+        case .putFunctionConcurrency(let name):
+            return try releases.putConcurrency(name, body: body)
+        case .getFunctionConcurrency(let name):
+            return try releases.getConcurrency(name)
+        case .deleteFunctionConcurrency(let name):
+            return try releases.deleteConcurrency(name)
+        case .provisionedConcurrency(let name, let method):
+            return try releases.provisioned(name, method: method, query: query, body: body)
         case .codeDownload, .unknown:
             throw LambdaError(.unknownOperation, "Unknown operation: \(request.method.rawValue) \(rawPath)", status: 404)
         }
@@ -158,8 +182,11 @@ public struct ControlAPIResponder: HTTPResponder {
 
     /// AWS's error shape: `X-Amzn-ErrorType` and `{"Type":"User","Message":...}`.
     static func errorResponse(_ error: LambdaError, requestId: String) -> Response {
-        let body = #"{"Type":"# + JSONText.quoted(error.code.faultType) + #","Message":"# + JSONText.quoted(error.message) + "}"
+        var body = #"{"Type":"# + JSONText.quoted(error.code.faultType) + #","Message":"# + JSONText.quoted(error.message)
+        if let reason = error.reason { body += #","Reason":"# + JSONText.quoted(reason) }
+        body += "}"
         var headers = HTTPFields()
+        if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
         headers[.contentType] = "application/json"
         headers[.amznErrorType] = error.code.rawValue
         headers[.amznRequestId] = requestId

@@ -83,26 +83,35 @@ public struct FunctionService: Sendable {
             architectures: input.architectures ?? ["x86_64"],
             codeSHA256Hex: stored.sha256Hex,
             codeSize: stored.size,
-            layers: functionLayers
+            layers: functionLayers,
+            deadLetterTargetArn: try Self.deadLetterTarget(input.deadLetterConfig).flatMap { $0.isEmpty ? nil : $0 }
         )
         try registry.create(configuration)
+        if input.publish == true {
+            // CreateFunction answers with version 1's configuration when asked to publish.
+            let version = try registry.publish(identifier.name, notFound: .functionNotFound(account.functionArn(identifier.name)), expectedCodeSHA256: nil, description: nil, revisionId: nil)
+            return try json(FunctionConfigurationOutput(version, account: account, codeSHA256Base64: stored.sha256Base64, moment: .created), status: .created)
+        }
         return try json(FunctionConfigurationOutput(configuration, account: account, codeSHA256Base64: stored.sha256Base64, moment: .created), status: .created)
     }
 
     // MARK: Reads
 
     func get(_ rawName: String, qualifier: String?, host: String?) throws(LambdaError) -> Response {
-        let configuration = try resolve(rawName, qualifier: qualifier)
+        let (configuration, arnQualifier) = try resolve(rawName, qualifier: qualifier)
         let location = "http://\(host ?? "127.0.0.1")/_nimbus/code/\(configuration.codeSHA256Hex).zip"
+        let reserved = registry.state(configuration.name)?.reservedConcurrency
         let output = GetFunctionOutput(
-            configuration: output(configuration, moment: .settled),
-            code: .init(location: location)
+            configuration: output(configuration, moment: .settled, arnQualifier: arnQualifier),
+            code: .init(location: location),
+            concurrency: reserved.map { ConcurrencyWire(reservedConcurrentExecutions: $0) }
         )
         return try json(output)
     }
 
     func getConfiguration(_ rawName: String, qualifier: String?) throws(LambdaError) -> Response {
-        try json(output(try resolve(rawName, qualifier: qualifier), moment: .settled))
+        let (configuration, arnQualifier) = try resolve(rawName, qualifier: qualifier)
+        return try json(output(configuration, moment: .settled, arnQualifier: arnQualifier))
     }
 
     func list(marker: String?, maxItems: String?, functionVersion: String?) throws(LambdaError) -> Response {
@@ -139,7 +148,7 @@ public struct FunctionService: Sendable {
                 codeSizeUnzipped: Limits.unzippedCodeSize,
                 codeSizeZipped: Limits.zippedCodeSize,
                 concurrentExecutions: invoker.concurrencyLimit,
-                unreservedConcurrentExecutions: invoker.concurrencyLimit
+                unreservedConcurrentExecutions: invoker.concurrencyLimit - registry.totalReserved
             ),
             accountUsage: .init(totalCodeSize: usage.totalCodeSize, functionCount: usage.functionCount)
         ))
@@ -178,6 +187,10 @@ public struct FunctionService: Sendable {
             configuration.codeSize = stored.size
             if let architectures = input.architectures { configuration.architectures = architectures }
         }
+        if input.publish == true {
+            let version = try registry.publish(name, notFound: .functionNotFound(account.functionArn(name)), expectedCodeSHA256: nil, description: nil, revisionId: nil)
+            return try json(FunctionConfigurationOutput(version, account: account, codeSHA256Base64: stored.sha256Base64, moment: .updated))
+        }
         return try json(FunctionConfigurationOutput(updated, account: account, codeSHA256Base64: stored.sha256Base64, moment: .updated))
     }
 
@@ -206,7 +219,8 @@ public struct FunctionService: Sendable {
             memorySize: input.memorySize,
             ephemeralStorageSize: input.ephemeralStorage?.size,
             environment: input.environment.map { $0.variables ?? [:] },
-            layers: functionLayers
+            layers: functionLayers,
+            deadLetterTargetArn: try Self.deadLetterTarget(input.deadLetterConfig)
         )
         let updated = try registry.update(name, notFound: .functionNotFound(account.functionArn(name))) { (configuration: inout FunctionConfiguration) throws(LambdaError) in
             try checkRevision(input.revisionId, configuration)
@@ -226,7 +240,12 @@ public struct FunctionService: Sendable {
             throw LambdaError(.invalidParameterValue, "$LATEST version cannot be deleted without deleting the function.")
         }
         if let resolved {
-            throw .functionNotFound(account.functionArn(identifier.name, qualifier: resolved))
+            guard registry.get(identifier.name) != nil else { throw .functionNotFound(account.functionArn(identifier.name)) }
+            guard let number = Int(resolved) else {
+                throw LambdaError(.invalidParameterValue, "Deletion of aliases is not supported.")
+            }
+            try registry.deleteVersion(identifier.name, number: number, notFound: .functionNotFound(account.functionArn(identifier.name, qualifier: resolved)))
+            return Response(status: .noContent)
         }
         try registry.delete(identifier.name, notFound: .functionNotFound(account.functionArn(identifier.name)))
         return Response(status: .noContent)
@@ -248,16 +267,11 @@ public struct FunctionService: Sendable {
             errors.add(value: logType, at: "logType", constraint: "Member must satisfy enum value set: [None, Tail]")
         }
         try errors.throwIfAny()
-        guard registry.get(identifier.name) != nil else {
-            throw .functionNotFound(account.functionArn(identifier.name))
-        }
-        if let resolved, resolved != "$LATEST" {
-            throw .functionNotFound(account.functionArn(identifier.name, qualifier: resolved))
-        }
+        _ = try resolve(rawName, qualifier: qualifier)
         let clientContext = try Self.decodeClientContext(headers[.amzClientContext])
         let payload = try Self.checkedPayload(body)
 
-        let request = InvokeRequest(requestId: requestId, functionName: identifier.name, payload: payload, clientContext: clientContext, wantsLogTail: logType == "Tail")
+        let request = InvokeRequest(requestId: requestId, functionName: identifier.name, qualifier: resolved, payload: payload, clientContext: clientContext, wantsLogTail: logType == "Tail")
         switch invocationType {
         case "DryRun":
             return Response(status: .noContent)
@@ -309,17 +323,30 @@ public struct FunctionService: Sendable {
 
     // MARK: Helpers
 
-    private func resolve(_ rawName: String, qualifier: String?) throws(LambdaError) -> FunctionConfiguration {
+    /// The configuration a name and qualifier refer to, and the qualifier its ARN shows
+    /// (an alias name when read through an alias).
+    private func resolve(_ rawName: String, qualifier: String?) throws(LambdaError) -> (FunctionConfiguration, arnQualifier: String?) {
         let identifier = try FunctionIdentifier.parse(rawName)
         try identifier.checkScope(account)
         let resolved = try identifier.resolvedQualifier(qualifier)
-        guard let configuration = registry.get(identifier.name) else {
+        switch registry.resolve(identifier.name, qualifier: resolved) {
+        case .function(let configuration):
+            return (configuration, resolved.flatMap { AliasRules.isAliasName($0) ? $0 : nil })
+        case .noFunction where resolved == nil:
             throw .functionNotFound(account.functionArn(identifier.name))
+        case .noFunction, .noVersion, .noAlias:
+            throw .functionNotFound(account.functionArn(identifier.name, qualifier: resolved ?? FunctionConfiguration.latest))
         }
-        if let resolved, resolved != "$LATEST" {
-            throw .functionNotFound(account.functionArn(identifier.name, qualifier: resolved))
+    }
+
+    /// `DeadLetterConfig.TargetArn`: an SQS queue or SNS topic ARN; empty removes it.
+    static func deadLetterTarget(_ config: DeadLetterConfigWire?) throws(LambdaError) -> String? {
+        guard let config else { return nil }
+        let arn = config.targetArn ?? ""
+        if !arn.isEmpty, !(arn.hasPrefix("arn:aws:sqs:") || arn.hasPrefix("arn:aws:sns:")) {
+            throw LambdaError(.invalidParameterValue, "The provided target arn is invalid: \(arn). It must be an SQS queue or SNS topic ARN.")
         }
-        return configuration
+        return arn
     }
 
     private func unqualifiedName(_ rawName: String) throws(LambdaError) -> String {
@@ -351,8 +378,8 @@ public struct FunctionService: Sendable {
         return try CodeUpload.store(zipFile: zipFile, in: codeStore, logger: logger)
     }
 
-    private func output(_ configuration: FunctionConfiguration, moment: FunctionConfigurationOutput.Moment) -> FunctionConfigurationOutput {
-        FunctionConfigurationOutput(configuration, account: account, codeSHA256Base64: Self.base64(hex: configuration.codeSHA256Hex), moment: moment)
+    private func output(_ configuration: FunctionConfiguration, moment: FunctionConfigurationOutput.Moment, arnQualifier: String? = nil) -> FunctionConfigurationOutput {
+        FunctionConfigurationOutput(configuration, account: account, codeSHA256Base64: configuration.codeSHA256Base64, moment: moment, arnQualifier: arnQualifier)
     }
 
     static func base64(hex: String) -> String {

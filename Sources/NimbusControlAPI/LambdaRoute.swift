@@ -13,6 +13,18 @@ enum LambdaRoute: Equatable, Sendable {
     case deleteFunction(String)
     case invoke(String)
     case getAccountSettings
+    case publishVersion(String)
+    case listVersions(String)
+    case createAlias(String)
+    case listAliases(String)
+    case getAlias(String, alias: String)
+    case updateAlias(String, alias: String)
+    case deleteAlias(String, alias: String)
+    case putFunctionConcurrency(String)
+    case getFunctionConcurrency(String)
+    case deleteFunctionConcurrency(String)
+    /// Put, Get, Delete and (with `List=ALL`) List provisioned concurrency configurations.
+    case provisionedConcurrency(String, method: String)
     /// `GET /2018-10-31/layers`: ListLayers, or GetLayerVersionByArn with `find=LayerVersion`.
     case listLayers
     case publishLayerVersion(String)
@@ -71,8 +83,28 @@ enum LambdaRoute: Equatable, Sendable {
             case ("PUT", "configuration"): self = .updateFunctionConfiguration(decoded(2))
             case ("PUT", "code"): self = .updateFunctionCode(decoded(2))
             case ("POST", "invocations"): self = .invoke(decoded(2))
+            case ("POST", "versions"): self = .publishVersion(decoded(2))
+            case ("GET", "versions"): self = .listVersions(decoded(2))
+            case ("POST", "aliases"): self = .createAlias(decoded(2))
+            case ("GET", "aliases"): self = .listAliases(decoded(2))
             default: self = .unknown
             }
+        case (_, 5) where segments[0] == "2015-03-31" && segments[1] == "functions" && segments[3] == "aliases":
+            switch method {
+            case "GET": self = .getAlias(decoded(2), alias: decoded(4))
+            case "PUT": self = .updateAlias(decoded(2), alias: decoded(4))
+            case "DELETE": self = .deleteAlias(decoded(2), alias: decoded(4))
+            default: self = .unknown
+            }
+        case (_, 4) where segments[1] == "functions" && segments[3] == "concurrency":
+            switch (segments[0], method) {
+            case ("2017-10-31", "PUT"): self = .putFunctionConcurrency(decoded(2))
+            case ("2017-10-31", "DELETE"): self = .deleteFunctionConcurrency(decoded(2))
+            case ("2019-09-30", "GET"): self = .getFunctionConcurrency(decoded(2))
+            default: self = .unknown
+            }
+        case (_, 4) where segments[0] == "2019-09-30" && segments[1] == "functions" && segments[3] == "provisioned-concurrency":
+            self = ["PUT", "GET", "DELETE"].contains(method) ? .provisionedConcurrency(decoded(2), method: method) : .unknown
         default:
             self = .unknown
         }

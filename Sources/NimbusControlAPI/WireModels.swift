@@ -20,6 +20,11 @@ struct CreateFunctionInput: Decodable {
     var architectures: [String]?
     var ephemeralStorage: EphemeralStorageWire?
     var layers: [String]?
+    var deadLetterConfig: DeadLetterConfigWire?
+}
+
+struct DeadLetterConfigWire: Codable {
+    var targetArn: String?
 }
 
 struct FunctionCodeInput: Decodable {
@@ -51,6 +56,7 @@ struct UpdateFunctionConfigurationInput: Decodable {
     var revisionId: String?
     var ephemeralStorage: EphemeralStorageWire?
     var layers: [String]?
+    var deadLetterConfig: DeadLetterConfigWire?
 }
 
 struct EnvironmentInput: Decodable {
@@ -99,6 +105,7 @@ struct FunctionConfigurationOutput: Encodable {
     var loggingConfig: LoggingConfig
     /// Omitted when the function has no layers, as AWS does.
     var layers: [Layer]?
+    var deadLetterConfig: DeadLetterConfigWire?
 
     /// Which moment of the lifecycle the response describes. AWS reports a function as
     /// `Pending` in CreateFunction's answer and an update as `InProgress` in the update's
@@ -107,9 +114,15 @@ struct FunctionConfigurationOutput: Encodable {
     /// ListFunctions entries (`listed`) carry neither state nor runtime version, as in AWS.
     enum Moment { case created, updated, settled, listed }
 
-    init(_ f: FunctionConfiguration, account: Account, codeSHA256Base64: String, moment: Moment) {
+    /// - Parameter arnQualifier: the qualifier to put in `FunctionArn`: by default none for
+    ///   `$LATEST` and the version number for a version; an alias when read through one.
+    init(_ f: FunctionConfiguration, account: Account, codeSHA256Base64: String, moment: Moment, arnQualifier: String? = nil) {
         functionName = f.name
-        functionArn = account.functionArn(f.name)
+        if let qualifier = arnQualifier ?? (f.isLatest ? nil : f.version) {
+            functionArn = account.functionArn(f.name, qualifier: qualifier)
+        } else {
+            functionArn = account.functionArn(f.name)
+        }
         runtime = f.runtime.rawValue
         role = f.role
         handler = f.handler
@@ -119,7 +132,8 @@ struct FunctionConfigurationOutput: Encodable {
         memorySize = f.memorySize
         lastModified = AWSDate.lastModified(f.lastModified)
         codeSha256 = codeSHA256Base64
-        version = "$LATEST"
+        version = f.version
+        deadLetterConfig = f.deadLetterTargetArn.map { DeadLetterConfigWire(targetArn: $0) }
         environment = Environment(variables: f.environment)
         tracingConfig = TracingConfig(mode: f.tracingMode)
         revisionId = f.revisionId
@@ -163,6 +177,12 @@ struct GetFunctionOutput: Encodable {
     struct Code: Encodable { var repositoryType = "S3"; var location: String }
     var configuration: FunctionConfigurationOutput
     var code: Code
+    var concurrency: ConcurrencyWire?
+}
+
+/// PutFunctionConcurrency's body and answer, GetFunctionConcurrency's answer.
+struct ConcurrencyWire: Codable {
+    var reservedConcurrentExecutions: Int?
 }
 
 struct ListFunctionsOutput: Encodable {

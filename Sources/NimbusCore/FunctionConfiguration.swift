@@ -1,10 +1,13 @@
 import Foundation
 
-/// A function's `$LATEST` configuration: everything GetFunctionConfiguration reports.
+/// A function's configuration: `$LATEST` or a published version, everything
+/// GetFunctionConfiguration reports.
 ///
 /// Code is referenced by its SHA-256 (hex), which is also its address in the code store.
 public struct FunctionConfiguration: Sendable, Equatable {
     public var name: String
+    /// `$LATEST`, or the number of a published (immutable) version.
+    public var version: String
     public var runtime: Runtime
     public var role: String
     public var handler: String
@@ -27,9 +30,16 @@ public struct FunctionConfiguration: Sendable, Equatable {
     /// `CodeStore.mergedLayerDirectory(for:)`. Part of the configuration, so changing
     /// the layers retires running environments like any other update.
     public var layers: [FunctionLayer]
+    /// `DeadLetterConfig.TargetArn`: where Event invocations go when they finally fail.
+    public var deadLetterTargetArn: String?
+
+    public static let latest = "$LATEST"
+
+    public var isLatest: Bool { version == Self.latest }
 
     public init(
         name: String,
+        version: String = FunctionConfiguration.latest,
         runtime: Runtime,
         role: String,
         handler: String,
@@ -47,9 +57,12 @@ public struct FunctionConfiguration: Sendable, Equatable {
         logFormat: String = "Text",
         logGroup: String? = nil,
         tracingMode: String = "PassThrough",
-        layers: [FunctionLayer] = []
+        layers: [FunctionLayer] = [],
+        deadLetterTargetArn: String? = nil
     ) {
         self.name = name
+        self.version = version
+        self.deadLetterTargetArn = deadLetterTargetArn
         self.runtime = runtime
         self.role = role
         self.handler = handler
@@ -73,6 +86,18 @@ public struct FunctionConfiguration: Sendable, Equatable {
     /// The code SHA-256 (hex) of each layer, in order: the argument of
     /// `CodeStore.mergedLayerDirectory(for:)`.
     public var layerSHA256Hexes: [String] { layers.map(\.codeSHA256Hex) }
+
+    /// The code's SHA-256 in base64, as the API reports `CodeSha256`.
+    public var codeSHA256Base64: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(codeSHA256Hex.utf8.count / 2)
+        var index = codeSHA256Hex.startIndex
+        while index < codeSHA256Hex.endIndex, let next = codeSHA256Hex.index(index, offsetBy: 2, limitedBy: codeSHA256Hex.endIndex) {
+            bytes.append(UInt8(codeSHA256Hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return Data(bytes).base64EncodedString()
+    }
 
     /// Marks a change: a new RevisionId and LastModified, as every AWS update does.
     public mutating func touch(now: Date = Date()) {
@@ -103,12 +128,16 @@ public struct FunctionConfigurationUpdate: Sendable, Equatable {
     public var revisionId: String?
     /// The new layer list, resolved; an empty list removes every layer.
     public var layers: [FunctionLayer]?
+    /// The new dead-letter target; an empty string removes it.
+    public var deadLetterTargetArn: String?
 
     public init(
         runtime: Runtime? = nil, role: String? = nil, handler: String? = nil, description: String? = nil,
         timeout: Int? = nil, memorySize: Int? = nil, ephemeralStorageSize: Int? = nil,
-        environment: [String: String]? = nil, revisionId: String? = nil, layers: [FunctionLayer]? = nil
+        environment: [String: String]? = nil, revisionId: String? = nil, layers: [FunctionLayer]? = nil,
+        deadLetterTargetArn: String? = nil
     ) {
+        self.deadLetterTargetArn = deadLetterTargetArn
         self.runtime = runtime
         self.role = role
         self.handler = handler
@@ -132,5 +161,6 @@ public struct FunctionConfigurationUpdate: Sendable, Equatable {
         if let ephemeralStorageSize { configuration.ephemeralStorageSize = ephemeralStorageSize }
         if let environment { configuration.environment = environment }
         if let layers { configuration.layers = layers }
+        if let deadLetterTargetArn { configuration.deadLetterTargetArn = deadLetterTargetArn.isEmpty ? nil : deadLetterTargetArn }
     }
 }

@@ -21,11 +21,12 @@ public struct LambdaError: Error, Sendable, Equatable {
         case invalidSignature = "InvalidSignatureException"
         case accessDenied = "AccessDeniedException"
         case preconditionFailed = "PreconditionFailedException"
+        case provisionedConcurrencyConfigNotFound = "ProvisionedConcurrencyConfigNotFoundException"
 
         /// The HTTP status AWS answers with for this error type.
         public var httpStatus: Int {
             switch self {
-            case .resourceNotFound, .unknownOperation: 404
+            case .resourceNotFound, .unknownOperation, .provisionedConcurrencyConfigNotFound: 404
             case .resourceConflict: 409
             case .invalidParameterValue, .validation, .invalidRequestContent, .incompleteSignature: 400
             case .requestTooLarge: 413
@@ -45,11 +46,17 @@ public struct LambdaError: Error, Sendable, Equatable {
     public var message: String
     /// Overrides `code.httpStatus` where AWS uses an unusual status for a code.
     public var statusOverride: Int?
+    /// TooManyRequestsException's `Reason` (for example `ConcurrentInvocationLimitExceeded`).
+    public var reason: String?
+    /// TooManyRequestsException's `Retry-After` header, in seconds.
+    public var retryAfterSeconds: Int?
 
-    public init(_ code: Code, _ message: String, status: Int? = nil) {
+    public init(_ code: Code, _ message: String, status: Int? = nil, reason: String? = nil, retryAfterSeconds: Int? = nil) {
         self.code = code
         self.message = message
         self.statusOverride = status
+        self.reason = reason
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     public var httpStatus: Int { statusOverride ?? code.httpStatus }
@@ -64,6 +71,11 @@ extension LambdaError {
     /// `Function already exist: <name>` (409), AWS's own wording.
     public static func functionAlreadyExists(_ name: String) -> LambdaError {
         LambdaError(.resourceConflict, "Function already exist: \(name)")
+    }
+
+    /// An invocation refused for lack of concurrency (429), with AWS's reason.
+    public static func throttled(_ reason: String) -> LambdaError {
+        LambdaError(.tooManyRequests, "Rate Exceeded.", reason: reason, retryAfterSeconds: 1)
     }
 
     /// A failure inside Nimbus. The message never carries internal detail.

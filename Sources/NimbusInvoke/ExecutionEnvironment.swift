@@ -29,6 +29,11 @@ final class ExecutionEnvironment: Sendable {
     let state: ProcessState
     /// When the environment last finished an invocation, for keep-alive.
     let lastUsed = Mutex(ContinuousClock.now)
+    /// Started for provisioned concurrency: kept warm, never retired for being idle.
+    let isProvisioned = Atomic<Bool>(false)
+
+    /// Whether the runtime has finished its init (called `/next` for the first time).
+    var hasInitialized: Bool { initMarker.at.withLock { $0 } != nil }
 
     var endpoint: RuntimeEndpoint { binding.endpoint }
 
@@ -75,9 +80,9 @@ final class ExecutionEnvironment: Sendable {
 
     /// Cold start: creates the cgroup, binds a Runtime API and spawns the function's
     /// `bootstrap` (in a bubblewrap sandbox in `sandbox` mode).
-    static func start(function: FunctionConfiguration, codeDirectory: String, layersDirectory: String? = nil, generation: Int, context: Context) async throws(StartFailure) -> ExecutionEnvironment {
+    static func start(function: FunctionConfiguration, codeDirectory: String, layersDirectory: String? = nil, generation: Int, provisioned: Bool = false, context: Context) async throws(StartFailure) -> ExecutionEnvironment {
         let id = randomHex(16)
-        let logStream = logStream(id: id)
+        let logStream = logStream(id: id, version: function.version)
         let paths = context.isolation.bubblewrap == nil
             ? RuntimeLauncher.Paths(taskRoot: codeDirectory, runtimeDirectory: context.runtimeDirectory, optRoot: layersDirectory ?? "/opt")
             : RuntimeLauncher.Paths.sandbox
@@ -89,9 +94,17 @@ final class ExecutionEnvironment: Sendable {
             tmpMegabytes: function.ephemeralStorageSize, memoryMegabytes: function.memorySize, network: network,
             log: log, context: context
         ) { runtimeAPI in
-            variables(function: function, command: command, paths: paths, logStream: logStream, runtimeAPI: runtimeAPI, context: context)
+            var env = variables(function: function, command: command, paths: paths, logStream: logStream, runtimeAPI: runtimeAPI, context: context)
+            if provisioned { env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "provisioned-concurrency" }
+            return env
         }
-        return ExecutionEnvironment(launch: launch, function: function, generation: generation, log: log)
+        let environment = ExecutionEnvironment(launch: launch, function: function, generation: generation, log: log)
+        if provisioned {
+            // Its init happened before any invocation: REPORT lines carry no Init Duration.
+            environment.reportedInit.withLock { $0 = true }
+            environment.isProvisioned.store(true, ordering: .relaxed)
+        }
+        return environment
     }
 
     /// The parts of an environment that exist once its runtime process runs, before (for a
@@ -240,9 +253,9 @@ final class ExecutionEnvironment: Sendable {
         return env
     }
 
-    /// The log stream of environment `id`: `YYYY/MM/DD/[$LATEST]<id>`.
-    static func logStream(id: String) -> String {
-        "\(AWSDate.logStreamDay(Date()))/[$LATEST]\(id)"
+    /// The log stream of environment `id`: `YYYY/MM/DD/[VERSION]<id>`.
+    static func logStream(id: String, version: String = FunctionConfiguration.latest) -> String {
+        "\(AWSDate.logStreamDay(Date()))/[\(version)]\(id)"
     }
 
     /// Lambda's environment variables for the runtime process, with those the runtime
@@ -257,7 +270,7 @@ final class ExecutionEnvironment: Sendable {
         var env = platformVariables(paths: paths, runtimeAPI: runtimeAPI)
         env["_HANDLER"] = function.handler
         env["AWS_LAMBDA_FUNCTION_NAME"] = function.name
-        env["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST"
+        env["AWS_LAMBDA_FUNCTION_VERSION"] = function.version
         env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = String(function.memorySize)
         env["AWS_LAMBDA_LOG_GROUP_NAME"] = function.logGroup
         env["AWS_LAMBDA_LOG_STREAM_NAME"] = logStream
@@ -272,7 +285,7 @@ final class ExecutionEnvironment: Sendable {
 
     /// Runs one invocation and frames it in the log.
     func invoke(_ invocation: Invocation) async -> (InvocationOutcome, logTail: String) {
-        log.platform("START RequestId: \(invocation.requestId) Version: $LATEST")
+        log.platform("START RequestId: \(invocation.requestId) Version: \(function.version)")
         freezer.beginInvocation()
         let submitted = NIODeadline.now()
         let outcome = await binding.endpoint.invoke(invocation)

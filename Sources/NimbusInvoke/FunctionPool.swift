@@ -10,6 +10,10 @@ final class FunctionPool: Sendable {
         var idle: [ExecutionEnvironment] = []
         var busy = 0
         var generation = 0
+        /// Provisioned-concurrency environments of this generation, idle or busy.
+        var provisioned: [ExecutionEnvironment] = []
+        /// Provisioned environments being started now.
+        var provisioning = 0
     }
 
     private let state = Mutex(State())
@@ -47,8 +51,51 @@ final class FunctionPool: Sendable {
     func advanceGeneration() -> [ExecutionEnvironment] {
         state.withLock { state in
             state.generation += 1
+            state.provisioned.removeAll()
             defer { state.idle.removeAll() }
             return state.idle
+        }
+    }
+
+    /// Live provisioned environments and those starting, after dropping any that ended.
+    func provisionedCounts() -> (live: Int, starting: Int) {
+        state.withLock { state in
+            state.provisioned.removeAll { $0.endpoint.isTerminated }
+            return (state.provisioned.count, state.provisioning)
+        }
+    }
+
+    /// Reserves `count` provisioned starts; returns the generation to start them with.
+    func beginProvisioning(_ count: Int) -> Int {
+        state.withLock { state in
+            state.provisioning += count
+            return state.generation
+        }
+    }
+
+    /// Adds a started provisioned environment as idle; false (caller retires it) when
+    /// the pool moved to a newer generation meanwhile.
+    func finishProvisioning(_ environment: ExecutionEnvironment?) -> Bool {
+        state.withLock { state in
+            state.provisioning -= 1
+            guard let environment, environment.generation == state.generation else { return false }
+            state.provisioned.append(environment)
+            state.idle.insert(environment, at: 0)
+            return true
+        }
+    }
+
+    /// Takes up to `count` idle provisioned environments out of the pool (scale down).
+    func removeProvisioned(_ count: Int) -> [ExecutionEnvironment] {
+        state.withLock { state in
+            var removed: [ExecutionEnvironment] = []
+            state.idle.removeAll { environment in
+                guard removed.count < count, environment.isProvisioned.load(ordering: .relaxed) else { return false }
+                removed.append(environment)
+                return true
+            }
+            state.provisioned.removeAll { environment in removed.contains { $0 === environment } }
+            return removed
         }
     }
 
@@ -58,7 +105,7 @@ final class FunctionPool: Sendable {
             var kept: [ExecutionEnvironment] = []
             var evicted: [ExecutionEnvironment] = []
             for environment in state.idle {
-                if environment.lastUsed.withLock({ $0 }) < cutoff {
+                if !environment.isProvisioned.load(ordering: .relaxed), environment.lastUsed.withLock({ $0 }) < cutoff {
                     evicted.append(environment)
                 } else {
                     kept.append(environment)

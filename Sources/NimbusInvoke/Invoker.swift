@@ -48,7 +48,8 @@ public struct InvokeResult: Sendable {
 /// `concurrencyLimit` (AWS's default: 1000) with an atomic counter; beyond it the caller
 /// gets 429 TooManyRequestsException.
 public final class Invoker: Sendable {
-    private let inFlight = Atomic<Int>(0)
+    /// Invocations running now of functions without reserved concurrency.
+    private let unreservedInFlight = ConcurrencyCounter()
     let registry: FunctionRegistry
     let codeStore: CodeStore
     let context: ExecutionEnvironment.Context
@@ -75,22 +76,30 @@ public final class Invoker: Sendable {
         self.logger = logger
     }
 
-    /// Invokes `$LATEST` of a function synchronously.
+    /// Invokes a function synchronously: `$LATEST`, a version, or an alias (which picks
+    /// one of its versions by weight).
     public func invoke(_ request: InvokeRequest) async throws(LambdaError) -> InvokeResult {
-        guard let entry = registry.snapshot(request.functionName) else {
-            throw .functionNotFound(context.account.functionArn(request.functionName))
+        let qualifier = request.qualifier.flatMap { $0 == FunctionConfiguration.latest ? nil : $0 }
+        guard let entry = registry.snapshot(request.functionName, qualifier: qualifier, roll: Double.random(in: 0..<1)) else {
+            let arn = qualifier.map { context.account.functionArn(request.functionName, qualifier: $0) }
+            throw .functionNotFound(arn ?? context.account.functionArn(request.functionName))
         }
-        let running = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
-        defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
-        guard running <= concurrencyLimit else {
-            throw LambdaError(.tooManyRequests, "Rate Exceeded.")
+        // Reserved concurrency is the function's own; the others share what is left of the
+        // account's limit. Counters only: no lock on this path.
+        let counter = entry.reservedConcurrency == nil ? unreservedInFlight : entry.running
+        let running = counter.value.wrappingAdd(1, ordering: .relaxed).newValue
+        defer { counter.value.wrappingSubtract(1, ordering: .relaxed) }
+        if let reserved = entry.reservedConcurrency {
+            guard running <= reserved else { throw .throttled("ReservedFunctionConcurrentInvocationLimitExceeded") }
+        } else {
+            guard running <= concurrencyLimit - registry.totalReserved else { throw .throttled("ConcurrentInvocationLimitExceeded") }
         }
         let function = entry.configuration
         let requestId = request.requestId
         let invocation = Invocation(
             requestId: requestId,
             payload: request.payload,
-            invokedFunctionArn: context.account.functionArn(function.name),
+            invokedFunctionArn: qualifier.map { context.account.functionArn(function.name, qualifier: $0) } ?? context.account.functionArn(function.name),
             traceId: Self.traceId(),
             clientContext: request.clientContext,
             timeout: .seconds(Int64(function.timeout))
@@ -137,7 +146,7 @@ public final class Invoker: Sendable {
             payload: payload,
             functionError: functionError,
             logTail: request.wantsLogTail ? tail : nil,
-            executedVersion: "$LATEST"
+            executedVersion: function.version
         )
     }
 
@@ -197,9 +206,9 @@ public final class Invoker: Sendable {
             if case .runtimeUnavailable = failure { type = "Runtime.Unavailable" } else { type = "Runtime.InvalidEntrypoint" }
             let payload = JSONText.platformError(type: type, message: "RequestId: \(requestId) Error: \(message)")
             let tail = wantsLogTail
-                ? "START RequestId: \(requestId) Version: $LATEST\n\(message)\nEND RequestId: \(requestId)\nREPORT RequestId: \(requestId)\tDuration: 0.00 ms\tBilled Duration: 1 ms\tMemory Size: \(function.memorySize) MB\tMax Memory Used: 0 MB\t\n"
+                ? "START RequestId: \(requestId) Version: \(function.version)\n\(message)\nEND RequestId: \(requestId)\nREPORT RequestId: \(requestId)\tDuration: 0.00 ms\tBilled Duration: 1 ms\tMemory Size: \(function.memorySize) MB\tMax Memory Used: 0 MB\t\n"
                 : nil
-            return InvokeResult(requestId: requestId, payload: Self.buffer(payload), functionError: "Unhandled", logTail: tail, executedVersion: "$LATEST")
+            return InvokeResult(requestId: requestId, payload: Self.buffer(payload), functionError: "Unhandled", logTail: tail, executedVersion: function.version)
         case .platform(let error):
             logger.error("could not start an environment for \(function.name): \(error)")
             throw .internalFailure
@@ -210,6 +219,60 @@ public final class Invoker: Sendable {
     @discardableResult
     public func evictIdle(keepAlive: Duration) -> Int {
         registry.evictIdle(lastUsedBefore: .now - keepAlive)
+    }
+
+    /// Keeps each provisioned concurrency configuration's environments started: starts
+    /// what is missing (in the background) and retires idle extras.
+    public func maintainProvisioned() {
+        for entry in registry.allEntries() {
+            var wanted: [String: Int] = [:]
+            for (qualifier, config) in entry.provisioned {
+                if let number = FunctionRegistry.provisionedVersion(qualifier, in: entry) {
+                    wanted[number, default: 0] += config.requested
+                }
+            }
+            for number in Set(entry.versions.keys.map(String.init)).union(wanted.keys) {
+                guard let version = entry.version(number) else { continue }
+                let (live, starting) = version.pool.provisionedCounts()
+                let target = wanted[number] ?? 0
+                if live + starting < target {
+                    startProvisioned(target - live - starting, version: version)
+                } else if live > target {
+                    version.pool.removeProvisioned(live - target).forEach { $0.retire() }
+                }
+            }
+        }
+    }
+
+    private func startProvisioned(_ count: Int, version: FunctionRegistry.Version) {
+        let generation = version.pool.beginProvisioning(count)
+        let function = version.configuration
+        for _ in 0..<count {
+            Task { [codeStore, context, logger] in
+                var started: ExecutionEnvironment?
+                do {
+                    let directory = try codeStore.directory(for: function.codeSHA256Hex).path
+                    let layers = try codeStore.mergedLayerDirectory(for: function.layerSHA256Hexes)?.path
+                    let environment = try await ExecutionEnvironment.start(
+                        function: function, codeDirectory: directory, layersDirectory: layers,
+                        generation: generation, provisioned: true, context: context
+                    )
+                    // Ready once its init is done: the runtime has asked for its first event.
+                    let deadline = ContinuousClock.now + .seconds(10)
+                    while !environment.hasInitialized, !environment.endpoint.isTerminated, ContinuousClock.now < deadline {
+                        try? await Task.sleep(for: .milliseconds(5))
+                    }
+                    if environment.hasInitialized, !environment.endpoint.isTerminated {
+                        started = environment
+                    } else {
+                        environment.retire()
+                    }
+                } catch {
+                    logger.warning("could not start a provisioned environment for \(function.name):\(function.version): \(error)")
+                }
+                if !version.pool.finishProvisioning(started) { started?.retire() }
+            }
+        }
     }
 
     /// Starts filling the pre-initialized pool (no-op without `--prewarm`).

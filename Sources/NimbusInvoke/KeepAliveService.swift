@@ -14,15 +14,17 @@ public struct KeepAliveService: Service {
         self.logger = logger
     }
 
-    /// How often to look for idle environments: a quarter of the keep-alive, within 100 ms…5 s.
+    /// How often to look for idle environments and top up provisioned concurrency: a
+    /// quarter of the keep-alive, within 100 ms…1 s.
     var interval: Duration {
-        min(max(keepAlive / 4, .milliseconds(100)), .seconds(5))
+        min(max(keepAlive / 4, .milliseconds(100)), .seconds(1))
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
+                invoker.maintainProvisioned()
                 let evicted = invoker.evictIdle(keepAlive: keepAlive)
                 if evicted > 0 { logger.debug("retired \(evicted) idle environments") }
             }

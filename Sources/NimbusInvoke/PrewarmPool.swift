@@ -191,7 +191,7 @@ extension ExecutionEnvironment {
             PrewarmPool.discard(prewarmed)
             return nil
         }
-        let logStream = Self.logStream(id: launch.id)
+        let logStream = Self.logStream(id: launch.id, version: function.version)
         let log = LogCollector(logGroup: function.logGroup, logStream: logStream, sink: context.sink)
         let variables = Self.variables(
             function: function, command: command, paths: paths, logStream: logStream,

@@ -50,7 +50,8 @@ public enum NimbusServer {
             service: "lambda",
             region: configuration.account.region
         )
-        let responder = ControlAPIResponder(functions: functions, layers: layers, verifier: verifier, logger: logger)
+        let releases = ReleaseService(account: configuration.account, registry: registry, invoker: invoker)
+        let responder = ControlAPIResponder(functions: functions, layers: layers, releases: releases, verifier: verifier, logger: logger)
         let account = configuration.account
         return Application(
             responder: responder,

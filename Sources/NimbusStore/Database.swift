@@ -96,6 +96,55 @@ public final class NimbusDatabase: Sendable {
                 t.add(column: "layers", .text).notNull().defaults(to: "[]")
             }
         }
+        migrator.registerMigration("v3: versions and aliases") { db in
+            try db.alter(table: "function") { t in
+                // The last version number published; numbers are never reused (as AWS).
+                t.add(column: "latest_version", .integer).notNull().defaults(to: 0)
+                t.add(column: "reserved_concurrency", .integer)  // NULL: none reserved
+                t.add(column: "dead_letter_target", .text)
+            }
+            // Published versions: immutable copies of the function row at publish time.
+            try db.create(table: "function_version") { t in
+                t.column("name", .text).notNull()
+                t.column("version", .integer).notNull()
+                t.column("runtime", .text).notNull()
+                t.column("role", .text).notNull()
+                t.column("handler", .text).notNull()
+                t.column("description", .text).notNull()
+                t.column("timeout", .integer).notNull()
+                t.column("memory_size", .integer).notNull()
+                t.column("ephemeral_storage", .integer).notNull()
+                t.column("environment", .text).notNull()
+                t.column("architectures", .text).notNull()
+                t.column("code_sha256", .text).notNull()
+                t.column("code_size", .integer).notNull()
+                t.column("revision_id", .text).notNull()
+                t.column("last_modified", .integer).notNull()
+                t.column("package_type", .text).notNull()
+                t.column("log_format", .text).notNull()
+                t.column("log_group", .text).notNull()
+                t.column("tracing_mode", .text).notNull()
+                t.column("layers", .text).notNull()
+                t.column("dead_letter_target", .text)
+                t.primaryKey(["name", "version"])
+            }
+            try db.create(table: "function_alias") { t in
+                t.column("name", .text).notNull()
+                t.column("alias", .text).notNull()
+                t.column("function_version", .text).notNull()
+                t.column("description", .text).notNull()
+                t.column("routing", .text)  // JSON object {"version": weight}, NULL when not given
+                t.column("revision_id", .text).notNull()
+                t.primaryKey(["name", "alias"])
+            }
+            try db.create(table: "provisioned_concurrency") { t in
+                t.column("name", .text).notNull()
+                t.column("qualifier", .text).notNull()  // a version number or an alias name
+                t.column("requested", .integer).notNull()
+                t.column("last_modified", .integer).notNull()  // Unix milliseconds
+                t.primaryKey(["name", "qualifier"])
+            }
+        }
         return migrator
     }
 }

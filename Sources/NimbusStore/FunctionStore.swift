@@ -16,6 +16,20 @@ public protocol FunctionStore: Sendable {
     func delete(_ name: String) throws(StoreError)
     /// Total zipped code size and function count, for GetAccountSettings.
     func usage() throws(StoreError) -> (totalCodeSize: Int64, functionCount: Int)
+
+    // Versions, aliases and concurrency (FunctionReleaseStore.swift).
+
+    /// Everything about every function, for loading the registry at start.
+    func loadAll() throws(StoreError) -> [StoredFunction]
+    /// Copies `$LATEST` into version `number`, with its own description and revision.
+    func publishVersion(_ name: String, number: Int, description: String?, revisionId: String, lastModified: Date) throws(StoreError) -> FunctionConfiguration
+    func deleteVersion(_ name: String, number: Int) throws(StoreError)
+    /// Inserts or replaces an alias.
+    func saveAlias(_ alias: FunctionAlias) throws(StoreError)
+    func deleteAlias(_ name: String, alias: String) throws(StoreError)
+    func setReservedConcurrency(_ name: String, _ value: Int?) throws(StoreError)
+    /// Inserts or replaces a provisioned concurrency configuration; nil deletes it.
+    func setProvisionedConcurrency(_ name: String, qualifier: String, _ config: ProvisionedConcurrency?) throws(StoreError)
 }
 
 /// The SQLite implementation of ``FunctionStore``.
@@ -61,22 +75,25 @@ public struct SQLiteFunctionStore: FunctionStore {
     public func delete(_ name: String) throws(StoreError) {
         try write { db in
             guard try FunctionRow.deleteOne(db, key: name) else { throw StoreError(.notFound) }
+            for table in ["function_version", "function_alias", "provisioned_concurrency"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE name = ?", arguments: [name])
+            }
         }
     }
 
     public func usage() throws(StoreError) -> (totalCodeSize: Int64, functionCount: Int) {
         try read { db in
             let count = try FunctionRow.fetchCount(db)
-            let size = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(size), 0) FROM code_package WHERE sha256 IN (SELECT code_sha256 FROM function)") ?? 0
+            let size = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(size), 0) FROM code_package WHERE sha256 IN (SELECT code_sha256 FROM function UNION SELECT code_sha256 FROM function_version)") ?? 0
             return (size, count)
         }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do { return try database.pool.read(body) } catch { throw StoreError.wrap(error) }
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do { return try database.pool.write(body) } catch { throw StoreError.wrap(error) }
     }
 }
@@ -112,6 +129,7 @@ struct FunctionRow: Codable, FetchableRecord, PersistableRecord {
     var log_group: String
     var tracing_mode: String
     var layers: String
+    var dead_letter_target: String?
 
     /// The JSON form of one entry of the `layers` column.
     struct LayerColumn: Codable {
@@ -141,11 +159,15 @@ struct FunctionRow: Codable, FetchableRecord, PersistableRecord {
         log_group = f.logGroup
         tracing_mode = f.tracingMode
         layers = Self.json(f.layers.map { LayerColumn(arn: $0.arn, codeSize: $0.codeSize, codeSha256: $0.codeSHA256Hex, unzippedSize: $0.unzippedSize) })
+        dead_letter_target = f.deadLetterTargetArn
     }
 
-    var configuration: FunctionConfiguration {
+    var configuration: FunctionConfiguration { configuration(version: FunctionConfiguration.latest) }
+
+    func configuration(version: String) -> FunctionConfiguration {
         FunctionConfiguration(
             name: name,
+            version: version,
             runtime: Runtime(rawValue: runtime),
             role: role,
             handler: handler,
@@ -165,7 +187,8 @@ struct FunctionRow: Codable, FetchableRecord, PersistableRecord {
             tracingMode: tracing_mode,
             layers: (Self.decode(layers) as [LayerColumn]?)?.map {
                 FunctionLayer(arn: $0.arn, codeSize: $0.codeSize, codeSHA256Hex: $0.codeSha256, unzippedSize: $0.unzippedSize)
-            } ?? []
+            } ?? [],
+            deadLetterTargetArn: dead_letter_target
         )
     }
 
