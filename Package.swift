@@ -89,6 +89,7 @@ let package = Package(
                 "NimbusCore",
                 "NimbusStore",
                 "NimbusInvoke",
+                "NimbusSandbox",
                 "NimbusAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

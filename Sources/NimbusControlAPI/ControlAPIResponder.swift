@@ -134,6 +134,8 @@ public struct ControlAPIResponder: HTTPResponder {
             return try releases.deleteConcurrency(name)
         case .provisionedConcurrency(let name, let method):
             return try releases.provisioned(name, method: method, query: query, body: body)
+        case .stats:
+            return try functions.stats()
         case .codeDownload, .unknown:
             throw LambdaError(.unknownOperation, "Unknown operation: \(request.method.rawValue) \(rawPath)", status: 404)
         }

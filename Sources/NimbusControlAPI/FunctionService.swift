@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NimbusCore
 import NimbusInvoke
+import NimbusSandbox
 import NimbusStore
 
 /// The Lambda operations on functions: wire input in, AWS-shaped responses out.
@@ -151,6 +152,15 @@ public struct FunctionService: Sendable {
                 unreservedConcurrentExecutions: invoker.concurrencyLimit - registry.totalReserved
             ),
             accountUsage: .init(totalCodeSize: usage.totalCodeSize, functionCount: usage.functionCount)
+        ))
+    }
+
+    /// Work counters for tests and debugging: processes spawned, environments.
+    func stats() throws(LambdaError) -> Response {
+        let counts = registry.environmentCounts()
+        return try json(StatsOutput(
+            processesSpawned: SupervisedProcess.spawned.load(ordering: .relaxed),
+            environmentsIdle: counts.idle, environmentsBusy: counts.busy
         ))
     }
 

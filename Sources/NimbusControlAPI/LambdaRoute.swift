@@ -37,6 +37,8 @@ enum LambdaRoute: Equatable, Sendable {
     case removeLayerVersionPermission(String, version: String, statementId: String)
     /// The download behind GetFunction's `Code.Location` (unsigned; the digest is the capability).
     case codeDownload(sha256Hex: String)
+    /// `GET /_nimbus/stats`: Nimbus's own work counters (signed, like the Lambda API).
+    case stats
     case unknown
 
     /// The operation name AWS uses in size-limit messages.
@@ -68,6 +70,8 @@ enum LambdaRoute: Equatable, Sendable {
             self = .removeLayerVersionPermission(decoded(2), version: decoded(4), statementId: decoded(6))
         case (_, 4...6) where segments[0] == "2018-10-31" && segments[1] == "layers" && segments[3] == "versions":
             self = Self.layerRoute(method: method, segments: segments.count, decoded)
+        case ("GET", 2) where segments == ["_nimbus", "stats"]:
+            self = .stats
         case ("GET", 3) where segments[0] == "_nimbus" && segments[1] == "code" && segments[2].hasSuffix(".zip"):
             let hex = String(segments[2].dropLast(4))
             self = hex.count == 64 && hex.allSatisfy(\.isHexDigit) ? .codeDownload(sha256Hex: hex) : .unknown

@@ -233,3 +233,10 @@ enum LambdaJSON {
         init?(intValue: Int) { nil }
     }
 }
+
+/// `GET /_nimbus/stats`.
+struct StatsOutput: Encodable {
+    var processesSpawned: Int
+    var environmentsIdle: Int
+    var environmentsBusy: Int
+}

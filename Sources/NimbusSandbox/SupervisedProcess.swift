@@ -15,6 +15,10 @@ import Glibc
 /// when the response arrives puts every line in the right invocation.
 /// Exit is watched through a pidfd; no thread waits per process.
 public final class SupervisedProcess: Sendable {
+    /// Processes started since the server began: counted so tests can check that warm
+    /// invokes start none (`GET /_nimbus/stats`).
+    public static let spawned = Atomic<Int>(0)
+
     public let pid: pid_t
 
     /// Guards reads of the pipe so chunks reach `onOutput` in order.
@@ -71,6 +75,7 @@ public final class SupervisedProcess: Sendable {
             close(readFD)
             throw SandboxError(rc == ENOENT ? .missingExecutable : .spawnFailed, errno: rc)
         }
+        Self.spawned.add(1, ordering: .relaxed)
         self.pid = pid
         self.onOutput = onOutput
         _ = fcntl(readFD, F_SETFL, fcntl(readFD, F_GETFL) | O_NONBLOCK)
