@@ -85,7 +85,7 @@ public struct FunctionService: Sendable {
             codeSHA256Hex: stored.sha256Hex,
             codeSize: stored.size,
             layers: functionLayers,
-            deadLetterTargetArn: try Self.deadLetterTarget(input.deadLetterConfig).flatMap { $0.isEmpty ? nil : $0 }
+            deadLetterTargetArn: try Self.deadLetterTarget(input.deadLetterConfig, removable: false)
         )
         try registry.create(configuration)
         if input.publish == true {
@@ -350,10 +350,16 @@ public struct FunctionService: Sendable {
     }
 
     /// `DeadLetterConfig.TargetArn`: an SQS queue or SNS topic ARN; empty removes it.
-    static func deadLetterTarget(_ config: DeadLetterConfigWire?) throws(LambdaError) -> String? {
+    /// - Parameter removable: UpdateFunctionConfiguration removes the target with an empty
+    ///   ARN; CreateFunction refuses it, as AWS does.
+    static func deadLetterTarget(_ config: DeadLetterConfigWire?, removable: Bool = true) throws(LambdaError) -> String? {
         guard let config else { return nil }
         let arn = config.targetArn ?? ""
-        if !arn.isEmpty, !(arn.hasPrefix("arn:aws:sqs:") || arn.hasPrefix("arn:aws:sns:")) {
+        if arn.isEmpty, removable { return arn }
+        if !arn.hasPrefix("arn:") {
+            throw LambdaError(.invalidParameterValue, "Invalid dead letter queue ARN: ARNs must start with 'arn:': \(arn)")
+        }
+        if !(arn.hasPrefix("arn:aws:sqs:") || arn.hasPrefix("arn:aws:sns:")) {
             throw LambdaError(.invalidParameterValue, "The provided target arn is invalid: \(arn). It must be an SQS queue or SNS topic ARN.")
         }
         return arn

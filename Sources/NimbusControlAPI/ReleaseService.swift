@@ -19,7 +19,8 @@ public struct ReleaseService: Sendable {
     }
 
     /// AWS keeps this much of the account's concurrency unreserved (100 of the default 1000).
-    var minimumUnreserved: Int { min(100, invoker.concurrencyLimit / 10) }
+    /// (On a small limit, a tenth of it, so that something can still be reserved.)
+    var minimumUnreserved: Int { min(Limits.unreservedConcurrentExecutionsMinimum, invoker.concurrencyLimit / 10) }
 
     // MARK: Versions
 

@@ -28,6 +28,16 @@ public enum Limits {
     public static let totalCodeSize: Int64 = 80_530_636_800
     public static let concurrentExecutions = 1000
     public static let unreservedConcurrentExecutionsMinimum = 100
+    /// Memory budgeted per environment when the machine caps the account's concurrency:
+    /// an idle sandboxed Python environment takes ~7 MiB (BENCHMARKS.md).
+    public static let memoryPerEnvironment: UInt64 = 16 << 20
+
+    /// The account's concurrency limit when none is configured: AWS's 1000, or fewer
+    /// when the machine's memory (`MemTotal`) cannot hold that many environments.
+    public static func defaultConcurrentExecutions(memoryBytes: UInt64?) -> Int {
+        guard let memoryBytes else { return concurrentExecutions }
+        return min(concurrentExecutions, max(1, Int(memoryBytes / memoryPerEnvironment)))
+    }
     /// Layers one function may reference.
     public static let layersPerFunction = 5
     /// MaxItems of ListLayers and ListLayerVersions (and their page size).

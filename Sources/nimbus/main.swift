@@ -24,12 +24,21 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("account-id"), help: "Account id in ARNs (env NIMBUS_ACCOUNT_ID).") var accountId: String?
     @Option(help: "Region in ARNs and the runtime environment (env NIMBUS_REGION).") var region: String?
     @Option(name: .customLong("keep-alive-seconds"), help: "Seconds an idle environment stays warm.") var keepAliveSeconds: Double = 600
-    @Option(name: .customLong("concurrent-executions"), help: "Invocations that may run at once (AWS default 1000).") var concurrentExecutions = 1000
+    @Option(name: .customLong("concurrent-executions"), help: "Invocations that may run at once (default: AWS's 1000, fewer if memory cannot hold them).") var concurrentExecutions: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.") var logLevel = "notice"
     @Option(help: "sandbox (bubblewrap + cgroups, the default where it works) or process.") var isolation: Isolation.Mode?
     @Option(help: "Pre-initialized Python sandboxes to keep ready (cold starts specialize one).") var prewarm = 0
     @Flag(name: .customLong("no-freeze"), help: "Do not freeze idle environments (for attaching a debugger).") var noFreeze = false
     @Option(help: "Network of functions that do not set NIMBUS_NETWORK_MODE: host or isolated.") var network: NetworkMode = .host
+
+    /// `MemTotal` from /proc/meminfo, in bytes.
+    static func memoryTotal() -> UInt64? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("MemTotal:") {
+            return line.split(separator: " ").dropFirst().first.flatMap { UInt64($0) }.map { $0 * 1024 }
+        }
+        return nil
+    }
 
     func run() async throws {
         raiseOpenFileLimit()
@@ -48,7 +57,7 @@ struct Serve: AsyncParsableCommand {
             accessKeyId: env["NIMBUS_ACCESS_KEY_ID"] ?? ServerConfiguration.defaultAccessKeyId,
             secretAccessKey: env["NIMBUS_SECRET_ACCESS_KEY"] ?? ServerConfiguration.defaultSecretAccessKey,
             keepAlive: .milliseconds(Int64(keepAliveSeconds * 1000)),
-            concurrentExecutions: max(1, concurrentExecutions),
+            concurrentExecutions: max(1, concurrentExecutions ?? Limits.defaultConcurrentExecutions(memoryBytes: Self.memoryTotal())),
             isolation: isolation,
             defaultNetwork: network
         )

@@ -104,3 +104,14 @@ struct RuntimeFamilyTests {
         #expect(Runtime(rawValue: name).family == expected)
     }
 }
+
+@Suite("Account concurrency default")
+struct ConcurrencyDefaultTests {
+    @Test("AWS's 1000 on a machine that can hold it, fewer on a small one")
+    func capsByMemory() {
+        #expect(Limits.defaultConcurrentExecutions(memoryBytes: 24 << 30) == 1000)
+        #expect(Limits.defaultConcurrentExecutions(memoryBytes: 4 << 30) == 256)
+        #expect(Limits.defaultConcurrentExecutions(memoryBytes: 1 << 20) == 1)
+        #expect(Limits.defaultConcurrentExecutions(memoryBytes: nil) == 1000)
+    }
+}

@@ -446,3 +446,20 @@ def test_concurrent_creates_of_same_name(lambda_client, functions, fn_name):
     assert all(r == ("ResourceConflictException", 409) for r in results if r[0] != "ok"), results
     wait_active(lambda_client, fn_name)
     assert invoke(lambda_client, fn_name, {})["Json"]["winner"] == winners[0][1]
+
+
+def test_dead_letter_config_is_kept_and_removable(lambda_client, functions):
+    """DeadLetterConfig is stored and reported (delivery needs queues, a later issue)."""
+    name = functions.name()
+    queue = "arn:aws:sqs:us-east-1:000000000000:dlq"
+    created = functions.create(name, DeadLetterConfig={"TargetArn": queue})
+    assert created["DeadLetterConfig"] == {"TargetArn": queue}
+    assert lambda_client.get_function_configuration(FunctionName=name)["DeadLetterConfig"] == {"TargetArn": queue}
+    lambda_client.update_function_configuration(FunctionName=name, DeadLetterConfig={"TargetArn": ""})
+    assert "DeadLetterConfig" not in lambda_client.get_function_configuration(FunctionName=name)
+    expect_error(lambda_client.update_function_configuration, "InvalidParameterValueException", 400,
+                 "Invalid dead letter queue ARN: ARNs must start with 'arn:': dlq", FunctionName=name,
+                 DeadLetterConfig={"TargetArn": "dlq"})
+    expect_error(functions.create, "InvalidParameterValueException", 400,
+                 "Invalid dead letter queue ARN: ARNs must start with 'arn:': ", name=name + "x",
+                 DeadLetterConfig={"TargetArn": ""})
