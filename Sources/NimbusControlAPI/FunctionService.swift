@@ -15,8 +15,11 @@ public struct FunctionService: Sendable {
     let invoker: Invoker
     let asyncInvoker: AsyncInvoker
     let logger: Logger
+    /// The functions' tags (CreateFunction's `Tags`, GetFunction's `Tags`, cleanup on delete).
+    let tags: TagService?
 
-    public init(account: Account, registry: FunctionRegistry, codeStore: CodeStore, layers: LayerService, invoker: Invoker, asyncInvoker: AsyncInvoker, logger: Logger) {
+    public init(account: Account, registry: FunctionRegistry, codeStore: CodeStore, layers: LayerService, invoker: Invoker, asyncInvoker: AsyncInvoker, logger: Logger, tags: TagService? = nil) {
+        self.tags = tags
         self.account = account
         self.registry = registry
         self.codeStore = codeStore
@@ -65,6 +68,7 @@ public struct FunctionService: Sendable {
         }
         let runtime = try FunctionRules.checkRuntime(runtimeName)
         try FunctionRules.checkEnvironment(input.environment?.variables)
+        try tags?.checkCreateTags(input.tags)
         if registry.get(identifier.name) != nil { throw .functionAlreadyExists(identifier.name) }
         let functionLayers = try layers.resolveFunctionLayers(input.layers ?? [])
 
@@ -86,6 +90,7 @@ public struct FunctionService: Sendable {
             layers: functionLayers
         )
         try registry.create(configuration)
+        try tags?.functionCreated(identifier.name, tags: input.tags)
         return try json(FunctionConfigurationOutput(configuration, account: account, codeSHA256Base64: stored.sha256Base64, moment: .created), status: .created)
     }
 
@@ -96,7 +101,8 @@ public struct FunctionService: Sendable {
         let location = "http://\(host ?? "127.0.0.1")/_nimbus/code/\(configuration.codeSHA256Hex).zip"
         let output = GetFunctionOutput(
             configuration: output(configuration, moment: .settled),
-            code: .init(location: location)
+            code: .init(location: location),
+            tags: try tags?.tagsForGetFunction(configuration.name)
         )
         return try json(output)
     }
@@ -229,6 +235,7 @@ public struct FunctionService: Sendable {
             throw .functionNotFound(account.functionArn(identifier.name, qualifier: resolved))
         }
         try registry.delete(identifier.name, notFound: .functionNotFound(account.functionArn(identifier.name)))
+        _ = try? tags?.functionDeleted(identifier.name)  // logged inside; CreateFunction clears leftovers too
         return Response(status: .noContent)
     }
 

@@ -23,6 +23,14 @@ enum LambdaRoute: Equatable, Sendable {
     case addLayerVersionPermission(String, version: String)
     case getLayerVersionPolicy(String, version: String)
     case removeLayerVersionPermission(String, version: String, statementId: String)
+    /// `POST/DELETE/GET /2017-03-31/tags/{ARN}`: TagResource, UntagResource, ListTags (raw ARN, checked by the service).
+    case tagResource(String)
+    case untagResource(String)
+    case listTags(String)
+    /// `/2015-03-31/functions/{FunctionName}/policy[/{StatementId}]`.
+    case addPermission(String)
+    case getPolicy(String)
+    case removePermission(String, statementId: String)
     /// The download behind GetFunction's `Code.Location` (unsigned; the digest is the capability).
     case codeDownload(sha256Hex: String)
     case unknown
@@ -71,6 +79,17 @@ enum LambdaRoute: Equatable, Sendable {
             case ("PUT", "configuration"): self = .updateFunctionConfiguration(decoded(2))
             case ("PUT", "code"): self = .updateFunctionCode(decoded(2))
             case ("POST", "invocations"): self = .invoke(decoded(2))
+            case ("POST", "policy"): self = .addPermission(decoded(2))
+            case ("GET", "policy"): self = .getPolicy(decoded(2))
+            default: self = .unknown
+            }
+        case ("DELETE", 5) where segments[0] == "2015-03-31" && segments[1] == "functions" && segments[3] == "policy":
+            self = .removePermission(decoded(2), statementId: decoded(4))
+        case (_, 3) where segments[0] == "2017-03-31" && segments[1] == "tags":
+            switch method {
+            case "POST": self = .tagResource(decoded(2))
+            case "DELETE": self = .untagResource(decoded(2))
+            case "GET": self = .listTags(decoded(2))
             default: self = .unknown
             }
         default:

@@ -20,6 +20,7 @@ struct CreateFunctionInput: Decodable {
     var architectures: [String]?
     var ephemeralStorage: EphemeralStorageWire?
     var layers: [String]?
+    var tags: [String: String]?
 }
 
 struct FunctionCodeInput: Decodable {
@@ -163,6 +164,8 @@ struct GetFunctionOutput: Encodable {
     struct Code: Encodable { var repositoryType = "S3"; var location: String }
     var configuration: FunctionConfigurationOutput
     var code: Code
+    /// Present only when the function has tags, as AWS.
+    var tags: [String: String]? = nil
 }
 
 struct ListFunctionsOutput: Encodable {
