@@ -118,6 +118,7 @@ let package = Package(
                 "NimbusSandbox",
                 "NimbusStore",
                 "NimbusCore",
+                "NimbusAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

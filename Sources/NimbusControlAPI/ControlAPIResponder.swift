@@ -20,13 +20,17 @@ public struct ControlAPIResponder: HTTPResponder {
     let releases: ReleaseService
     let verifier: SigV4Verifier
     let logger: Logger
+    /// Tags, policies, and who may call what (nil: tag and policy routes are unknown, and
+    /// every signed request may do everything).
+    let access: ResourceAccess?
 
-    public init(functions: FunctionService, layers: LayerService, releases: ReleaseService, verifier: SigV4Verifier, logger: Logger) {
+    public init(functions: FunctionService, layers: LayerService, releases: ReleaseService, verifier: SigV4Verifier, logger: Logger, access: ResourceAccess? = nil) {
         self.functions = functions
         self.layers = layers
         self.releases = releases
         self.verifier = verifier
         self.logger = logger
+        self.access = access
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -71,8 +75,9 @@ public struct ControlAPIResponder: HTTPResponder {
             throw Self.tooLarge(route)
         }
 
-        try authenticate(request, rawPath: rawPath, rawQuery: rawQuery, body: body)
+        let accessKeyId = try authenticate(request, rawPath: rawPath, rawQuery: rawQuery, body: body)
         let query = Self.queryItems(rawQuery)
+        try access?.authorize(accessKeyId: accessKeyId, route: route, query: query)
 
         switch route {
         case .createFunction:
@@ -136,12 +141,30 @@ public struct ControlAPIResponder: HTTPResponder {
             return try releases.provisioned(name, method: method, query: query, body: body)
         case .stats:
             return try functions.stats()
+        case .tagResource(let resource):
+            return try resourceAccess(rawPath).tags.tagResource(resource, body: body)
+        case .untagResource(let resource):
+            return try resourceAccess(rawPath).tags.untagResource(resource, tagKeys: TagService.tagKeys(fromQuery: rawQuery))
+        case .listTags(let resource):
+            return try resourceAccess(rawPath).tags.listTags(resource)
+        case .addPermission(let name):
+            return try resourceAccess(rawPath).policies.addPermission(name, qualifier: query["Qualifier"], body: body)
+        case .getPolicy(let name):
+            return try resourceAccess(rawPath).policies.getPolicy(name, qualifier: query["Qualifier"])
+        case .removePermission(let name, let statementId):
+            return try resourceAccess(rawPath).policies.removePermission(name, statementId: statementId, qualifier: query["Qualifier"], revisionId: query["RevisionId"])
         case .codeDownload, .unknown:
             throw LambdaError(.unknownOperation, "Unknown operation: \(request.method.rawValue) \(rawPath)", status: 404)
         }
     }
 
-    private func authenticate(_ request: Request, rawPath: String, rawQuery: String?, body: ByteBuffer) throws(LambdaError) {
+    private func resourceAccess(_ rawPath: String) throws(LambdaError) -> ResourceAccess {
+        guard let access else { throw LambdaError(.unknownOperation, "Unknown operation: \(rawPath)", status: 404) }
+        return access
+    }
+
+    /// Verifies the signature; returns the access key id that signed the request.
+    private func authenticate(_ request: Request, rawPath: String, rawQuery: String?, body: ByteBuffer) throws(LambdaError) -> String {
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(request.headers.count + 1)
         for field in request.headers {
@@ -154,7 +177,7 @@ public struct ControlAPIResponder: HTTPResponder {
         let hash = body.withUnsafeReadableBytes { SigV4Verifier.sha256Hex($0) }
         let signed = SigV4Request(method: request.method.rawValue, rawPath: rawPath, rawQuery: rawQuery, headers: headers, payloadSHA256Hex: hash)
         do {
-            _ = try verifier.verify(signed)
+            return try verifier.verify(signed)
         } catch {
             throw LambdaError(LambdaError.Code(rawValue: error.code.rawValue) ?? .invalidSignature, error.message, status: error.httpStatus)
         }

@@ -16,8 +16,11 @@ public struct FunctionService: Sendable {
     let invoker: Invoker
     let asyncInvoker: AsyncInvoker
     let logger: Logger
+    /// The functions' tags (CreateFunction's `Tags`, GetFunction's `Tags`, cleanup on delete).
+    let tags: TagService?
 
-    public init(account: Account, registry: FunctionRegistry, codeStore: CodeStore, layers: LayerService, invoker: Invoker, asyncInvoker: AsyncInvoker, logger: Logger) {
+    public init(account: Account, registry: FunctionRegistry, codeStore: CodeStore, layers: LayerService, invoker: Invoker, asyncInvoker: AsyncInvoker, logger: Logger, tags: TagService? = nil) {
+        self.tags = tags
         self.account = account
         self.registry = registry
         self.codeStore = codeStore
@@ -66,6 +69,7 @@ public struct FunctionService: Sendable {
         }
         let runtime = try FunctionRules.checkRuntime(runtimeName)
         try FunctionRules.checkEnvironment(input.environment?.variables)
+        try tags?.checkCreateTags(input.tags)
         if registry.get(identifier.name) != nil { throw .functionAlreadyExists(identifier.name) }
         let functionLayers = try layers.resolveFunctionLayers(input.layers ?? [])
 
@@ -88,6 +92,7 @@ public struct FunctionService: Sendable {
             deadLetterTargetArn: try Self.deadLetterTarget(input.deadLetterConfig, removable: false)
         )
         try registry.create(configuration)
+        try tags?.functionCreated(identifier.name, tags: input.tags)
         if input.publish == true {
             // CreateFunction answers with version 1's configuration when asked to publish.
             let version = try registry.publish(identifier.name, notFound: .functionNotFound(account.functionArn(identifier.name)), expectedCodeSHA256: nil, description: nil, revisionId: nil)
@@ -105,7 +110,8 @@ public struct FunctionService: Sendable {
         let output = GetFunctionOutput(
             configuration: output(configuration, moment: .settled, arnQualifier: arnQualifier),
             code: .init(location: location),
-            concurrency: reserved.map { ConcurrencyWire(reservedConcurrentExecutions: $0) }
+            concurrency: reserved.map { ConcurrencyWire(reservedConcurrentExecutions: $0) },
+            tags: try tags?.tagsForGetFunction(configuration.name)
         )
         return try json(output)
     }
@@ -258,6 +264,7 @@ public struct FunctionService: Sendable {
             return Response(status: .noContent)
         }
         try registry.delete(identifier.name, notFound: .functionNotFound(account.functionArn(identifier.name)))
+        _ = try? tags?.functionDeleted(identifier.name)  // logged inside; CreateFunction clears leftovers too
         return Response(status: .noContent)
     }
 

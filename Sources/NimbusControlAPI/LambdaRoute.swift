@@ -35,6 +35,14 @@ enum LambdaRoute: Equatable, Sendable {
     case addLayerVersionPermission(String, version: String)
     case getLayerVersionPolicy(String, version: String)
     case removeLayerVersionPermission(String, version: String, statementId: String)
+    /// `POST/DELETE/GET /2017-03-31/tags/{ARN}`: TagResource, UntagResource, ListTags (raw ARN, checked by the service).
+    case tagResource(String)
+    case untagResource(String)
+    case listTags(String)
+    /// `/2015-03-31/functions/{FunctionName}/policy[/{StatementId}]`.
+    case addPermission(String)
+    case getPolicy(String)
+    case removePermission(String, statementId: String)
     /// The download behind GetFunction's `Code.Location` (unsigned; the digest is the capability).
     case codeDownload(sha256Hex: String)
     /// `GET /_nimbus/stats`: Nimbus's own work counters (signed, like the Lambda API).
@@ -91,6 +99,17 @@ enum LambdaRoute: Equatable, Sendable {
             case ("GET", "versions"): self = .listVersions(decoded(2))
             case ("POST", "aliases"): self = .createAlias(decoded(2))
             case ("GET", "aliases"): self = .listAliases(decoded(2))
+            case ("POST", "policy"): self = .addPermission(decoded(2))
+            case ("GET", "policy"): self = .getPolicy(decoded(2))
+            default: self = .unknown
+            }
+        case ("DELETE", 5) where segments[0] == "2015-03-31" && segments[1] == "functions" && segments[3] == "policy":
+            self = .removePermission(decoded(2), statementId: decoded(4))
+        case (_, 3) where segments[0] == "2017-03-31" && segments[1] == "tags":
+            switch method {
+            case "POST": self = .tagResource(decoded(2))
+            case "DELETE": self = .untagResource(decoded(2))
+            case "GET": self = .listTags(decoded(2))
             default: self = .unknown
             }
         case (_, 5) where segments[0] == "2015-03-31" && segments[1] == "functions" && segments[3] == "aliases":

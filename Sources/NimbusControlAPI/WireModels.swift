@@ -21,6 +21,7 @@ struct CreateFunctionInput: Decodable {
     var ephemeralStorage: EphemeralStorageWire?
     var layers: [String]?
     var deadLetterConfig: DeadLetterConfigWire?
+    var tags: [String: String]?
 }
 
 struct DeadLetterConfigWire: Codable {
@@ -178,6 +179,8 @@ struct GetFunctionOutput: Encodable {
     var configuration: FunctionConfigurationOutput
     var code: Code
     var concurrency: ConcurrencyWire?
+    /// Present only when the function has tags, as AWS.
+    var tags: [String: String]? = nil
 }
 
 /// PutFunctionConcurrency's body and answer, GetFunctionConcurrency's answer.

@@ -41,17 +41,29 @@ public enum NimbusServer {
         let layers = LayerService(
             account: configuration.account, store: SQLiteLayerStore(database: database), codeStore: codeStore, logger: logger
         )
+        let resources = SQLiteFunctionResourceStore(database: database)
+        let tags = TagService(account: configuration.account, registry: registry, store: resources, logger: logger)
+        let policies = PolicyService(
+            account: configuration.account, registry: registry, store: resources,
+            qualifierExists: { name, qualifier in
+                if case .function = registry.resolve(name, qualifier: qualifier) { return true }
+                return false
+            },
+            logger: logger
+        )
         let functions = FunctionService(
             account: configuration.account, registry: registry, codeStore: codeStore, layers: layers,
-            invoker: invoker, asyncInvoker: asyncInvoker, logger: logger
+            invoker: invoker, asyncInvoker: asyncInvoker, logger: logger, tags: tags
         )
-        let verifier = SigV4Verifier(
-            credentials: [SigV4Credentials(accessKeyId: configuration.accessKeyId, secretAccessKey: configuration.secretAccessKey)],
-            service: "lambda",
-            region: configuration.account.region
+        let owner = Identity(
+            accessKeyId: configuration.accessKeyId, secretAccessKey: configuration.secretAccessKey,
+            accountId: configuration.account.id, arn: "arn:\(configuration.account.partition):iam::\(configuration.account.id):root"
         )
+        let identities = IdentityDirectory([owner] + configuration.identities, ownerAccountId: configuration.account.id)
+        let verifier = SigV4Verifier(credentials: identities.credentials, service: "lambda", region: configuration.account.region)
+        let access = ResourceAccess(account: configuration.account, identities: identities, tags: tags, policies: policies)
         let releases = ReleaseService(account: configuration.account, registry: registry, invoker: invoker)
-        let responder = ControlAPIResponder(functions: functions, layers: layers, releases: releases, verifier: verifier, logger: logger)
+        let responder = ControlAPIResponder(functions: functions, layers: layers, releases: releases, verifier: verifier, logger: logger, access: access)
         let account = configuration.account
         return Application(
             responder: responder,

@@ -1,4 +1,5 @@
 import Foundation
+import NimbusAuth
 import NimbusCore
 import NimbusSandbox
 
@@ -27,6 +28,9 @@ public struct ServerConfiguration: Sendable {
     public var freezeIdle = true
     /// Pre-initialized sandboxes kept ready per runtime family (0: none).
     public var prewarm = 0
+    /// Identities besides the server's own key pair (`--identities FILE`); those of other
+    /// accounts may only call what functions' resource-based policies grant them.
+    public var identities: [Identity] = []
     /// The bubblewrap executable.
     public var bubblewrapPath = "/usr/bin/bwrap"
 

@@ -145,6 +145,8 @@ public final class NimbusDatabase: Sendable {
                 t.primaryKey(["name", "qualifier"])
             }
         }
+        // Keep last: registered after "v3: versions and aliases" and "v4: async events" at merge.
+        migrator.registerMigration("v5: tags and policies", migrate: SQLiteFunctionResourceStore.migrateV5)
         return migrator
     }
 }

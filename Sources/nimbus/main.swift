@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NimbusAuth
 import NimbusCore
 import NimbusSandbox
 import NimbusServer
@@ -30,6 +31,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Pre-initialized Python sandboxes to keep ready (cold starts specialize one).") var prewarm = 0
     @Flag(name: .customLong("no-freeze"), help: "Do not freeze idle environments (for attaching a debugger).") var noFreeze = false
     @Option(help: "Network of functions that do not set NIMBUS_NETWORK_MODE: host or isolated.") var network: NetworkMode = .host
+    @Option(help: "JSON list of extra identities: [{\"accessKeyId\",\"secretAccessKey\",\"accountId\",\"arn\"}].") var identities: String?
 
     /// `MemTotal` from /proc/meminfo, in bytes.
     static func memoryTotal() -> UInt64? {
@@ -64,6 +66,13 @@ struct Serve: AsyncParsableCommand {
         configuration.freezeIdle = !noFreeze
         configuration.prewarm = max(0, prewarm)
         if let bubblewrap = env["NIMBUS_BWRAP"] { configuration.bubblewrapPath = bubblewrap }
+        if let identities {
+            do {
+                configuration.identities = try Identity.load(contentsOf: URL(fileURLWithPath: identities))
+            } catch {
+                throw ValidationError("--identities: \(error.description)")
+            }
+        }
         let app = try NimbusServer.build(configuration, logger: logger)
         try await app.runService()
     }
