@@ -51,7 +51,16 @@ public enum NimbusServer {
             region: configuration.account.region
         )
         let releases = ReleaseService(account: configuration.account, registry: registry, invoker: invoker)
-        let responder = ControlAPIResponder(functions: functions, layers: layers, releases: releases, verifier: verifier, logger: logger)
+        let urls = FunctionURLService(
+            account: configuration.account, store: FunctionURLStore(database: database), registry: registry, invoker: invoker,
+            verifier: verifier,
+            aliasExists: { name, alias in
+                if case .function = registry.resolve(name, qualifier: alias) { return AliasRules.isAliasName(alias) }
+                return false
+            },
+            logger: logger
+        )
+        let responder = ControlAPIResponder(functions: functions, layers: layers, releases: releases, verifier: verifier, logger: logger, urls: urls)
         let account = configuration.account
         return Application(
             responder: responder,

@@ -145,6 +145,25 @@ public final class NimbusDatabase: Sendable {
                 t.primaryKey(["name", "qualifier"])
             }
         }
+        // Keep this migration last: v3-v6 belong to other features.
+        migrator.registerMigration("v7: function urls") { db in
+            try db.create(table: "function_url") { t in
+                t.column("name", .text).notNull()
+                t.column("qualifier", .text).notNull()  // an alias name, or "" for the unqualified function
+                t.column("url_id", .text).notNull().unique()
+                t.column("auth_type", .text).notNull()
+                t.column("cors", .text)  // JSON object as received, NULL when never set
+                t.column("invoke_mode", .text)  // NULL until set (AWS then omits it from Create/Update)
+                t.column("creation_time", .integer).notNull()  // Unix milliseconds
+                t.column("last_modified_time", .integer).notNull()  // Unix milliseconds
+                t.primaryKey(["name", "qualifier"])
+            }
+            // Deleting a function deletes its URLs, whoever deletes the row.
+            try db.execute(sql: """
+                CREATE TRIGGER function_url_follows_function AFTER DELETE ON function
+                BEGIN DELETE FROM function_url WHERE name = OLD.name; END
+                """)
+        }
         return migrator
     }
 }
