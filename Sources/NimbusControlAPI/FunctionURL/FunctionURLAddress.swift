@@ -10,6 +10,11 @@ struct FunctionURLAddress: Sendable, Equatable {
 
     static let pathPrefix = "/_nimbus/url/"
 
+    init(urlId: String, rawPath: String) {
+        self.urlId = urlId
+        self.rawPath = rawPath
+    }
+
     init?(host: String?, rawPath: String) {
         if rawPath.hasPrefix(Self.pathPrefix) {
             let rest = rawPath.dropFirst(Self.pathPrefix.count)
