@@ -54,7 +54,7 @@ public struct ControlAPIResponder: HTTPResponder {
         let rawTarget = request.head.path ?? "/"
         let (rawPath, rawQuery) = Self.split(rawTarget)
         // A function URL (by host name or /_nimbus/url/ prefix) does its own authentication.
-        if let urls, let address = FunctionURLAddress(host: request.head.authority ?? request.headers[.host], rawPath: rawPath) {
+        if let urls, let address = FunctionURLAddress(host: request.head.authority, rawPath: rawPath) {
             return await urls.serve(request, address: address, fullRawPath: rawPath, rawQuery: rawQuery, requestId: requestId, sourceIp: sourceIp)
         }
         let route = LambdaRoute(method: request.method.rawValue, rawPath: rawPath)

@@ -36,7 +36,7 @@ extension FunctionURLService {
             return Self.plain(413, #"{"Message":"Request must be smaller than 6291456 bytes for the InvokeFunction operation"}"#, errorType: "RequestEntityTooLargeException")
         }
         var fields: [(name: String, value: String)] = request.headers.map { ($0.name.canonicalName, $0.value) }
-        let host = request.head.authority ?? request.headers[.host]
+        let host = request.head.authority
         if let host, !fields.contains(where: { $0.name.lowercased() == "host" }) { fields.insert(("host", host), at: 0) }
 
         var caller: FunctionURLCaller?
