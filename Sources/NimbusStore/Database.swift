@@ -154,8 +154,8 @@ public final class NimbusDatabase: Sendable {
                 t.column("auth_type", .text).notNull()
                 t.column("cors", .text)  // JSON object as received, NULL when never set
                 t.column("invoke_mode", .text)  // NULL until set (AWS then omits it from Create/Update)
-                t.column("creation_time", .integer).notNull()  // Unix milliseconds
-                t.column("last_modified_time", .integer).notNull()  // Unix milliseconds
+                t.column("creation_time", .integer).notNull()  // Unix microseconds (AWS shows them)
+                t.column("last_modified_time", .integer).notNull()  // Unix microseconds
                 t.primaryKey(["name", "qualifier"])
             }
             // Deleting a function deletes its URLs, whoever deletes the row.

@@ -104,8 +104,8 @@ public struct FunctionURLStore: Sendable {
     static func arguments(_ record: FunctionURLRecord) -> StatementArguments {
         [
             record.functionName, record.qualifier ?? "", record.urlId, record.authType, record.cors, record.invokeMode,
-            Int64((record.creationTime.timeIntervalSince1970 * 1000).rounded()),
-            Int64((record.lastModifiedTime.timeIntervalSince1970 * 1000).rounded()),
+            Int64((record.creationTime.timeIntervalSince1970 * 1_000_000).rounded()),
+            Int64((record.lastModifiedTime.timeIntervalSince1970 * 1_000_000).rounded()),
         ]
     }
 
@@ -120,8 +120,8 @@ public struct FunctionURLStore: Sendable {
             authType: row["auth_type"],
             cors: row["cors"],
             invokeMode: row["invoke_mode"],
-            creationTime: Date(timeIntervalSince1970: Double(created) / 1000),
-            lastModifiedTime: Date(timeIntervalSince1970: Double(modified) / 1000)
+            creationTime: Date(timeIntervalSince1970: Double(created) / 1_000_000),
+            lastModifiedTime: Date(timeIntervalSince1970: Double(modified) / 1_000_000)
         )
     }
 
