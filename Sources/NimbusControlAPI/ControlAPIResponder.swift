@@ -13,7 +13,7 @@ import NimbusStore
 /// Errors from lower layers become ``LambdaError``s here, at the edge, and nothing
 /// internal (paths, SQL, stack traces) is sent to the client.
 public struct ControlAPIResponder: HTTPResponder {
-    public typealias Context = BasicRequestContext
+    public typealias Context = NimbusRequestContext
 
     let functions: FunctionService
     let layers: LayerService
@@ -23,20 +23,23 @@ public struct ControlAPIResponder: HTTPResponder {
     /// Tags, policies, and who may call what (nil: tag and policy routes are unknown, and
     /// every signed request may do everything).
     let access: ResourceAccess?
+    /// Function URLs and InvokeWithResponseStream; nil serves neither.
+    let urls: FunctionURLService?
 
-    public init(functions: FunctionService, layers: LayerService, releases: ReleaseService, verifier: SigV4Verifier, logger: Logger, access: ResourceAccess? = nil) {
+    public init(functions: FunctionService, layers: LayerService, releases: ReleaseService, verifier: SigV4Verifier, logger: Logger, access: ResourceAccess? = nil, urls: FunctionURLService? = nil) {
         self.functions = functions
         self.layers = layers
         self.releases = releases
         self.verifier = verifier
         self.logger = logger
         self.access = access
+        self.urls = urls
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let requestId = UUID().uuidString.lowercased()
         do {
-            var response = try await handle(request, requestId: requestId)
+            var response = try await handle(request, requestId: requestId, sourceIp: context.remoteAddress?.ipAddress ?? "127.0.0.1")
             if response.headers[.amznRequestId] == nil {
                 response.headers[.amznRequestId] = requestId
             }
@@ -51,9 +54,13 @@ public struct ControlAPIResponder: HTTPResponder {
 
     /// - Parameter requestId: the API request id; for Invoke it is also the invocation's
     ///   id, as AWS reports one id in `x-amzn-RequestId` and in START/END/REPORT.
-    private func handle(_ request: Request, requestId: String) async throws -> Response {
+    private func handle(_ request: Request, requestId: String, sourceIp: String) async throws -> Response {
         let rawTarget = request.head.path ?? "/"
         let (rawPath, rawQuery) = Self.split(rawTarget)
+        // A function URL (by host name or /_nimbus/url/ prefix) does its own authentication.
+        if let urls, let address = FunctionURLAddress(host: request.head.authority, rawPath: rawPath) {
+            return await urls.serve(request, address: address, fullRawPath: rawPath, rawQuery: rawQuery, requestId: requestId, sourceIp: sourceIp)
+        }
         let route = LambdaRoute(method: request.method.rawValue, rawPath: rawPath)
 
         if case .codeDownload(let hex) = route {
@@ -153,6 +160,21 @@ public struct ControlAPIResponder: HTTPResponder {
             return try resourceAccess(rawPath).policies.getPolicy(name, qualifier: query["Qualifier"])
         case .removePermission(let name, let statementId):
             return try resourceAccess(rawPath).policies.removePermission(name, statementId: statementId, qualifier: query["Qualifier"], revisionId: query["RevisionId"])
+        case .functionURLConfig(let name, let method):
+            guard let urls else { throw Self.unknown(request, rawPath) }
+            let host = request.head.authority
+            switch method {
+            case "POST": return try urls.create(name, qualifier: query["Qualifier"], body: body, host: host)
+            case "PUT": return try urls.update(name, qualifier: query["Qualifier"], body: body, host: host)
+            case "DELETE": return try urls.delete(name, qualifier: query["Qualifier"])
+            default: return try urls.get(name, qualifier: query["Qualifier"], host: host)
+            }
+        case .listFunctionURLConfigs(let name):
+            guard let urls else { throw Self.unknown(request, rawPath) }
+            return try urls.list(name, query: query, host: request.head.authority)
+        case .invokeWithResponseStream(let name):
+            guard let urls else { throw Self.unknown(request, rawPath) }
+            return try await urls.invokeWithResponseStream(name, qualifier: query["Qualifier"], requestId: requestId, headers: request.headers, body: body)
         case .codeDownload, .unknown:
             throw LambdaError(.unknownOperation, "Unknown operation: \(request.method.rawValue) \(rawPath)", status: 404)
         }
@@ -181,6 +203,10 @@ public struct ControlAPIResponder: HTTPResponder {
         } catch {
             throw LambdaError(LambdaError.Code(rawValue: error.code.rawValue) ?? .invalidSignature, error.message, status: error.httpStatus)
         }
+    }
+
+    static func unknown(_ request: Request, _ rawPath: String) -> LambdaError {
+        LambdaError(.unknownOperation, "Unknown operation: \(request.method.rawValue) \(rawPath)", status: 404)
     }
 
     static func tooLarge(_ route: LambdaRoute) -> LambdaError {

@@ -47,6 +47,10 @@ enum LambdaRoute: Equatable, Sendable {
     case codeDownload(sha256Hex: String)
     /// `GET /_nimbus/stats`: Nimbus's own work counters (signed, like the Lambda API).
     case stats
+    /// Create (POST), Get, Update (PUT) and Delete a function URL configuration.
+    case functionURLConfig(String, method: String)
+    case listFunctionURLConfigs(String)
+    case invokeWithResponseStream(String)
     case unknown
 
     /// The operation name AWS uses in size-limit messages.
@@ -55,6 +59,7 @@ enum LambdaRoute: Equatable, Sendable {
         case .createFunction: "CreateFunction"
         case .updateFunctionCode: "UpdateFunctionCode"
         case .invoke: "InvokeFunction"
+        case .invokeWithResponseStream: "InvokeWithResponseStream"
         case .publishLayerVersion: "PublishLayerVersion"
         default: "Request"
         }
@@ -128,6 +133,12 @@ enum LambdaRoute: Equatable, Sendable {
             }
         case (_, 4) where segments[0] == "2019-09-30" && segments[1] == "functions" && segments[3] == "provisioned-concurrency":
             self = ["PUT", "GET", "DELETE"].contains(method) ? .provisionedConcurrency(decoded(2), method: method) : .unknown
+        case (_, 4) where segments[0] == "2021-10-31" && segments[1] == "functions" && segments[3] == "url":
+            self = ["POST", "GET", "PUT", "DELETE"].contains(method) ? .functionURLConfig(decoded(2), method: method) : .unknown
+        case ("GET", 4) where segments[0] == "2021-10-31" && segments[1] == "functions" && segments[3] == "urls":
+            self = .listFunctionURLConfigs(decoded(2))
+        case ("POST", 4) where segments[0] == "2021-11-15" && segments[1] == "functions" && segments[3] == "response-streaming-invocations":
+            self = .invokeWithResponseStream(decoded(2))
         default:
             self = .unknown
         }
@@ -150,7 +161,7 @@ enum LambdaRoute: Equatable, Sendable {
     var bodyLimit: Int {
         switch self {
         case .createFunction, .updateFunctionCode, .publishLayerVersion: 70_167_211
-        case .invoke: 6_291_456
+        case .invoke, .invokeWithResponseStream: 6_291_456
         default: 1_048_576
         }
     }

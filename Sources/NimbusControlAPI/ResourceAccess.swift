@@ -71,7 +71,8 @@ public struct ResourceAccess: Sendable {
              .publishVersion(let name), .listVersions(let name), .createAlias(let name), .listAliases(let name),
              .getAlias(let name, _), .updateAlias(let name, _), .deleteAlias(let name, _),
              .putFunctionConcurrency(let name), .getFunctionConcurrency(let name), .deleteFunctionConcurrency(let name),
-             .provisionedConcurrency(let name, _):
+             .provisionedConcurrency(let name, _), .functionURLConfig(let name, _), .listFunctionURLConfigs(let name),
+             .invokeWithResponseStream(let name):
             return name
         default:
             return nil
@@ -121,6 +122,15 @@ public struct ResourceAccess: Sendable {
             default: "GetProvisionedConcurrencyConfig"
             }
         case .stats: "GetAccountSettings"
+        case .functionURLConfig(_, let method):
+            switch method {
+            case "POST": "CreateFunctionUrlConfig"
+            case "PUT": "UpdateFunctionUrlConfig"
+            case "DELETE": "DeleteFunctionUrlConfig"
+            default: "GetFunctionUrlConfig"
+            }
+        case .listFunctionURLConfigs: "ListFunctionUrlConfigs"
+        case .invokeWithResponseStream: "InvokeFunction"
         case .codeDownload, .unknown: nil
         }
     }

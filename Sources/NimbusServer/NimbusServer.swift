@@ -63,7 +63,16 @@ public enum NimbusServer {
         let verifier = SigV4Verifier(credentials: identities.credentials, service: "lambda", region: configuration.account.region)
         let access = ResourceAccess(account: configuration.account, identities: identities, tags: tags, policies: policies)
         let releases = ReleaseService(account: configuration.account, registry: registry, invoker: invoker)
-        let responder = ControlAPIResponder(functions: functions, layers: layers, releases: releases, verifier: verifier, logger: logger, access: access)
+        let urls = FunctionURLService(
+            account: configuration.account, store: FunctionURLStore(database: database), registry: registry, invoker: invoker,
+            verifier: verifier,
+            aliasExists: { name, alias in
+                if case .function = registry.resolve(name, qualifier: alias) { return AliasRules.isAliasName(alias) }
+                return false
+            },
+            logger: logger
+        )
+        let responder = ControlAPIResponder(functions: functions, layers: layers, releases: releases, verifier: verifier, logger: logger, access: access, urls: urls)
         let account = configuration.account
         return Application(
             responder: responder,

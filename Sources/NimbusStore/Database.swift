@@ -147,6 +147,25 @@ public final class NimbusDatabase: Sendable {
         }
         // Keep last: registered after "v3: versions and aliases" and "v4: async events" at merge.
         migrator.registerMigration("v5: tags and policies", migrate: SQLiteFunctionResourceStore.migrateV5)
+        // v7 (function URLs) follows v5 (tags and policies); v4 (async events) and v6 (queues) are registered where they land.
+        migrator.registerMigration("v7: function urls") { db in
+            try db.create(table: "function_url") { t in
+                t.column("name", .text).notNull()
+                t.column("qualifier", .text).notNull()  // an alias name, or "" for the unqualified function
+                t.column("url_id", .text).notNull().unique()
+                t.column("auth_type", .text).notNull()
+                t.column("cors", .text)  // JSON object as received, NULL when never set
+                t.column("invoke_mode", .text)  // NULL until set (AWS then omits it from Create/Update)
+                t.column("creation_time", .integer).notNull()  // Unix microseconds (AWS shows them)
+                t.column("last_modified_time", .integer).notNull()  // Unix microseconds
+                t.primaryKey(["name", "qualifier"])
+            }
+            // Deleting a function deletes its URLs, whoever deletes the row.
+            try db.execute(sql: """
+                CREATE TRIGGER function_url_follows_function AFTER DELETE ON function
+                BEGIN DELETE FROM function_url WHERE name = OLD.name; END
+                """)
+        }
         return migrator
     }
 }
