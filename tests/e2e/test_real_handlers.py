@@ -231,3 +231,69 @@ def test_node_heavy_init_and_tmp_reuse(lambda_client, functions, node_zip):
     second = invoke(lambda_client, name, {}, LogType="Tail")
     assert second["Json"]["count"] == 2  # same warm environment, same /tmp
     assert "Init Duration" not in decode_log_result(second)
+
+
+WEB_APP = '''
+from urllib.parse import parse_qs
+from mangum import Mangum
+
+PAGE = "<!doctype html><html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
+
+async def app(scope, receive, send):
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    headers = dict(scope["headers"])
+    cookie = headers.get(b"cookie", b"").decode()
+    if scope["method"] == "POST" and scope["path"] == "/login":
+        user = parse_qs(body.decode())["user"][0]
+        await send({"type": "http.response.start", "status": 303,
+                    "headers": [(b"location", b"/hello"), (b"set-cookie", f"user={user}; Path=/".encode())]})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    if scope["path"] == "/hello":
+        name = cookie.split("user=", 1)[1].split(";")[0] if "user=" in cookie else "stranger"
+        html = PAGE.format(title="Hello", body=f"<p>Hello, {name}!</p>")
+    else:
+        query = parse_qs(scope["query_string"].decode())
+        html = PAGE.format(title="Home", body=f"<p>page {query.get('page', ['1'])[0]}</p>")
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html; charset=utf-8")]})
+    await send({"type": "http.response.body", "body": html.encode()})
+
+handler = Mangum(app, lifespan="off")
+'''
+
+
+def curl(*args: str) -> tuple[int, dict, str]:
+    out = subprocess.run(["curl", "-sS", "-i", "--max-time", "60", *args], capture_output=True, check=True, timeout=90).stdout
+    head, _, body = out.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers: dict = {}
+    for line in lines[1:]:
+        key, _, value = line.partition(":")
+        headers.setdefault(key.strip().lower(), []).append(value.strip())
+    return int(lines[0].split()[1]), headers, body.decode()
+
+
+def test_web_app_through_its_function_url(lambda_client, functions, vendored):
+    """A real ASGI web app behind mangum serves HTML pages, a form post with a redirect and a
+    cookie through its function URL, as a browser would see them (checked with curl)."""
+    code = package(vendored, {"web.py": (WEB_APP, 0o644)})
+    name = functions.create(zip_bytes=code, Runtime="python3.12", Handler="web.handler")["FunctionName"]
+    url = lambda_client.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+
+    status, headers, body = curl(f"{url}?page=2")
+    assert status == 200 and headers["content-type"] == ["text/html; charset=utf-8"]
+    assert "<title>Home</title>" in body and "<p>page 2</p>" in body
+
+    status, headers, _ = curl("-X", "POST", "--data", "user=ada", f"{url}login")
+    assert status == 303 and headers["location"] == ["/hello"]
+    assert headers["set-cookie"] == ["user=ada; Path=/"]
+
+    status, _, body = curl("-H", "Cookie: user=ada", f"{url}hello")
+    assert status == 200 and "<p>Hello, ada!</p>" in body
+    status, _, body = curl(f"{url}hello")
+    assert "<p>Hello, stranger!</p>" in body
