@@ -110,6 +110,18 @@ public struct ControlAPIResponder: HTTPResponder {
             return try layers.getPolicy(name, version: version)
         case .removeLayerVersionPermission(let name, let version, let statementId):
             return try layers.removePermission(name, version: version, statementId: statementId, revisionId: query["RevisionId"])
+        case .putEventInvokeConfig(let name):
+            return try functions.eventInvokeConfigs.put(name, qualifier: query["Qualifier"], body: body)
+        case .getEventInvokeConfig(let name):
+            return try functions.eventInvokeConfigs.get(name, qualifier: query["Qualifier"])
+        case .updateEventInvokeConfig(let name):
+            return try functions.eventInvokeConfigs.update(name, qualifier: query["Qualifier"], body: body)
+        case .deleteEventInvokeConfig(let name):
+            return try functions.eventInvokeConfigs.delete(name, qualifier: query["Qualifier"])
+        case .listEventInvokeConfigs(let name):
+            return try functions.eventInvokeConfigs.list(name, marker: query["Marker"], maxItems: query["MaxItems"])
+        case .invokeAsync(let name):
+            return try await functions.invokeAsync(name, requestId: requestId, body: body)
         case .codeDownload, .unknown:
             throw LambdaError(.unknownOperation, "Unknown operation: \(request.method.rawValue) \(rawPath)", status: 404)
         }

@@ -229,6 +229,7 @@ public struct FunctionService: Sendable {
             throw .functionNotFound(account.functionArn(identifier.name, qualifier: resolved))
         }
         try registry.delete(identifier.name, notFound: .functionNotFound(account.functionArn(identifier.name)))
+        try asyncInvoker.functionDeleted(identifier.name)
         return Response(status: .noContent)
     }
 
@@ -265,7 +266,7 @@ public struct FunctionService: Sendable {
             if payload.readableBytes > Limits.asyncPayload {
                 throw LambdaError(.requestTooLarge, "Request must be smaller than \(Limits.asyncPayload) bytes for the InvokeAsync operation")
             }
-            asyncInvoker.enqueue(request)
+            try await asyncInvoker.enqueue(request)
             return Response(status: .accepted, headers: [.contentType: "application/json", .amznRequestId: requestId])
         default:
             let result = try await invoker.invoke(request)

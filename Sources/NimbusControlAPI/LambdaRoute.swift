@@ -25,6 +25,14 @@ enum LambdaRoute: Equatable, Sendable {
     case removeLayerVersionPermission(String, version: String, statementId: String)
     /// The download behind GetFunction's `Code.Location` (unsigned; the digest is the capability).
     case codeDownload(sha256Hex: String)
+    /// `/2019-09-25/functions/{FunctionName}/event-invoke-config[/list]`.
+    case putEventInvokeConfig(String)
+    case getEventInvokeConfig(String)
+    case updateEventInvokeConfig(String)
+    case deleteEventInvokeConfig(String)
+    case listEventInvokeConfigs(String)
+    /// The deprecated InvokeAsync: `POST /2014-11-13/functions/{FunctionName}/invoke-async/`.
+    case invokeAsync(String)
     case unknown
 
     /// The operation name AWS uses in size-limit messages.
@@ -33,6 +41,7 @@ enum LambdaRoute: Equatable, Sendable {
         case .createFunction: "CreateFunction"
         case .updateFunctionCode: "UpdateFunctionCode"
         case .invoke: "InvokeFunction"
+        case .invokeAsync: "InvokeAsync"
         case .publishLayerVersion: "PublishLayerVersion"
         default: "Request"
         }
@@ -73,8 +82,23 @@ enum LambdaRoute: Equatable, Sendable {
             case ("POST", "invocations"): self = .invoke(decoded(2))
             default: self = .unknown
             }
+        case (_, 4...5) where segments[0] == "2019-09-25" && segments[1] == "functions" && segments[3] == "event-invoke-config":
+            self = Self.eventInvokeConfigRoute(method: method, list: segments.count == 5 && segments[4] == "list", segments: segments.count, decoded(2))
+        case ("POST", 4) where segments[0] == "2014-11-13" && segments[1] == "functions" && segments[3] == "invoke-async":
+            self = .invokeAsync(decoded(2))
         default:
             self = .unknown
+        }
+    }
+
+    private static func eventInvokeConfigRoute(method: String, list: Bool, segments count: Int, _ name: String) -> LambdaRoute {
+        switch (method, count, list) {
+        case ("GET", 5, true): return .listEventInvokeConfigs(name)
+        case ("PUT", 4, _): return .putEventInvokeConfig(name)
+        case ("GET", 4, _): return .getEventInvokeConfig(name)
+        case ("POST", 4, _): return .updateEventInvokeConfig(name)
+        case ("DELETE", 4, _): return .deleteEventInvokeConfig(name)
+        default: return .unknown
         }
     }
 

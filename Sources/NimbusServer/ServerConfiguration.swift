@@ -27,6 +27,9 @@ public struct ServerConfiguration: Sendable {
     public var freezeIdle = true
     /// Pre-initialized sandboxes kept ready per runtime family (0: none).
     public var prewarm = 0
+    /// Multiplies every delay of asynchronous invocation (retries, backoff, maximum event
+    /// age): 1 is AWS's schedule; tests use e.g. 0.01 so "1 minute" is 0.6 s.
+    public var asyncDelayScale = 1.0
     /// The bubblewrap executable.
     public var bubblewrapPath = "/usr/bin/bwrap"
 

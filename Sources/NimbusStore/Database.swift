@@ -96,6 +96,9 @@ public final class NimbusDatabase: Sendable {
                 t.add(column: "layers", .text).notNull().defaults(to: "[]")
             }
         }
+        migrator.registerMigration("v4: async events") { db in
+            try AsyncEventSchema.create(db)
+        }
         return migrator
     }
 }
