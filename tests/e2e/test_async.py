@@ -341,7 +341,7 @@ def test_event_invoke_config_lifecycle(client, make_function):
         case, "get_invokeconfig_latest", name)
     listed = client.list_function_event_invoke_configs(FunctionName=name)
     want = expected(case, "list_single_invokeconfig", name)
-    assert [strip(c) for c in listed["FunctionEventInvokeConfigs"]] == want["FunctionEventInvokeConfigs"]
+    assert [strip(c) for c in listed["FunctionEventInvokeConfigs"]] == [strip(c) for c in want["FunctionEventInvokeConfigs"]]
     assert "NextMarker" not in listed
     deleted = client.delete_function_event_invoke_config(FunctionName=name)
     assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
