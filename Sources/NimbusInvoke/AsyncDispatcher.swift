@@ -20,6 +20,9 @@ final class AsyncDispatcher: Sendable {
     let maxInFlight: Int
     let logger: Logger
     private let waker = Waker()
+    /// Outcomes are written in groups too: one transaction for the events that ended
+    /// while the previous one committed.
+    let updates: GroupCommitter<AsyncEventStore.Update>
     private let inFlight = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
 
@@ -30,6 +33,7 @@ final class AsyncDispatcher: Sendable {
         self.policy = policy
         self.maxInFlight = max(1, maxInFlight)
         self.logger = logger
+        self.updates = GroupCommitter { batch in try await events.apply(batch) }
     }
 
     var account: Account { invoker.context.account }
@@ -41,6 +45,11 @@ final class AsyncDispatcher: Sendable {
     func stop() {
         stopping.store(true, ordering: .relaxed)
         waker.signal()
+    }
+
+    /// The outcome writer; ends after ``stop()`` once the running events are recorded.
+    func runUpdates() async {
+        await updates.run()
     }
 
     func run() async {
@@ -73,6 +82,7 @@ final class AsyncDispatcher: Sendable {
                 await waker.wait(timeout: nextWait(slotsFree: claimed.count < free))
             }
         }
+        updates.close()
     }
 
     /// How long to sleep when nothing more can be claimed now: until the next due event
@@ -95,7 +105,7 @@ final class AsyncDispatcher: Sendable {
             config = nil
         }
         if policy.isExpired(receivedAt: event.event.receivedAt, config: config, now: Date()) {
-            finish(event, .eventAgeExceeded, config: config)
+            await finish(event, .eventAgeExceeded, config: config)
             return
         }
 
@@ -120,7 +130,7 @@ final class AsyncDispatcher: Sendable {
             } else {
                 // The function is gone (or cannot be invoked at all): nothing to retry.
                 logger.warning("dropping asynchronous event \(event.event.requestId) for \(event.event.functionName): \(error.message)")
-                complete(event.id)
+                await save(.complete(event.id, enqueue: []))
                 return
             }
             event.platformRetries += 1
@@ -131,25 +141,21 @@ final class AsyncDispatcher: Sendable {
 
         switch policy.decide(outcome, invokeCount: event.invokeCount, platformRetries: event.platformRetries, config: config, now: Date()) {
         case .finish(let condition):
-            finish(event, condition, config: config)
+            await finish(event, condition, config: config)
         case .retry(let at):
             event.dueAt = at
-            do {
-                try events.reschedule(event)
-            } catch {
-                logger.error("could not reschedule asynchronous event \(event.event.requestId): \(error)")
-            }
+            await save(.reschedule(event))
         }
     }
 
     /// Ends an event; queues its invocation record to the destination of `condition`.
-    private func finish(_ event: AsyncEvent, _ condition: AsyncInvocationCondition, config: EventInvokeConfig?) {
+    private func finish(_ event: AsyncEvent, _ condition: AsyncInvocationCondition, config: EventInvokeConfig?) async {
         let destination = condition == .success ? config?.onSuccess : config?.onFailure
         guard let destination, !destination.isEmpty else {
             if condition != .success {
                 logger.info("asynchronous event \(event.event.requestId) for \(event.event.functionName) discarded: \(condition.rawValue)")
             }
-            complete(event.id)
+            await save(.complete(event.id, enqueue: []))
             return
         }
         let qualifier = event.event.qualifier ?? "$LATEST"
@@ -165,20 +171,21 @@ final class AsyncDispatcher: Sendable {
                 requestId: UUID().uuidString.lowercased(), functionName: target.name, qualifier: target.qualifier,
                 payload: record, receivedAt: Date()
             )
-            complete(event.id, enqueue: [followUp])
+            await save(.complete(event.id, enqueue: [followUp]))
             waker.signal()
         default:
             // Queues, topics, buses and buckets come with a later issue.
             logger.warning("asynchronous event \(event.event.requestId) for \(event.event.functionName): \(condition.rawValue) record not delivered to \(destination) (Nimbus delivers records to Lambda functions only, for now)")
-            complete(event.id)
+            await save(.complete(event.id, enqueue: []))
         }
     }
 
-    private func complete(_ id: Int64, enqueue followUps: [NewAsyncEvent] = []) {
+    /// Writes an outcome; on failure the event stays `running` and runs again at the next start.
+    private func save(_ update: AsyncEventStore.Update) async {
         do {
-            try events.complete(id, enqueue: followUps)
+            try await updates.submit(update)
         } catch {
-            logger.error("could not end asynchronous event \(id): \(error)")
+            logger.error("could not record the outcome of an asynchronous event: \(error)")
         }
     }
 }

@@ -69,6 +69,7 @@ public final class AsyncInvoker: Service, Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.committer.run() }
                 group.addTask { await self.dispatcher.run() }
+                group.addTask { await self.dispatcher.runUpdates() }
             }
         } onGracefulShutdown: {
             self.committer.close()

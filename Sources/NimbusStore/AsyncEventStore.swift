@@ -119,9 +119,37 @@ public struct AsyncEventStore: Sendable {
         }
     }
 
+    /// What happens to a claimed event after an attempt.
+    public enum Update: Sendable {
+        /// Back in the queue, due at its `dueAt`, with its counters and last response.
+        case reschedule(AsyncEvent)
+        /// Over; the events that follow from it (destination records) are queued.
+        case complete(Int64, enqueue: [NewAsyncEvent])
+    }
+
+    /// Applies updates of many events in one transaction (the dispatcher's group commit).
+    public func apply(_ updates: [Update]) async throws(StoreError) {
+        guard !updates.isEmpty else { return }
+        do {
+            try await database.pool.write { db in
+                for update in updates {
+                    switch update {
+                    case .reschedule(let event): try Self.reschedule(event, db)
+                    case .complete(let id, let followUps): try Self.complete(id, followUps, db)
+                    }
+                }
+            }
+        } catch {
+            throw StoreError(.io, underlying: error)
+        }
+    }
+
     /// Puts a claimed event back in the queue, due at `dueAt`.
     public func reschedule(_ event: AsyncEvent) throws(StoreError) {
-        try write { db in
+        try write { db in try Self.reschedule(event, db) }
+    }
+
+    static func reschedule(_ event: AsyncEvent, _ db: Database) throws {
             try db.execute(sql: """
                 UPDATE async_event SET state = 'pending', due_at = ?, invoke_count = ?, platform_retries = ?,
                 last_status = ?, last_executed_version = ?, last_function_error = ?, last_response = ? WHERE id = ?
@@ -130,16 +158,17 @@ public struct AsyncEventStore: Sendable {
                     event.lastResponse?.statusCode, event.lastResponse?.executedVersion, event.lastResponse?.functionError,
                     event.lastResponse?.payload, event.id,
                 ])
-        }
     }
 
     /// Ends an event and queues the events that follow from it (destination records).
     public func complete(_ id: Int64, enqueue followUps: [NewAsyncEvent] = []) throws(StoreError) {
-        try write { db in
-            try db.execute(sql: "DELETE FROM async_event WHERE id = ?", arguments: [id])
-            // The event may be gone already (its function was deleted): queue nothing then.
-            if db.changesCount > 0 { try Self.insert(followUps, db) }
-        }
+        try write { db in try Self.complete(id, followUps, db) }
+    }
+
+    static func complete(_ id: Int64, _ followUps: [NewAsyncEvent], _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM async_event WHERE id = ?", arguments: [id])
+        // The event may be gone already (its function was deleted): queue nothing then.
+        if db.changesCount > 0 { try insert(followUps, db) }
     }
 
     /// Drops every queued event of a function (DeleteFunction).
