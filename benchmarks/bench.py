@@ -124,8 +124,8 @@ wrk.body = "{{}}"
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(port: int, path: str, connections: int, seconds: int, signed: bool) -> dict:
-    headers = signed_headers(port, "POST", path, b"{}") if signed else {"Content-Type": "application/json"}
+def wrk(port: int, path: str, connections: int, seconds: int, signed: bool, extra: dict | None = None) -> dict:
+    headers = signed_headers(port, "POST", path, b"{}", extra) if signed else {"Content-Type": "application/json"}
     lines = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items() if k.lower() != "host")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT.format(path=path, headers=lines))
@@ -196,6 +196,35 @@ def sample_cold_starts(port: int, name: str, samples: int, pause: float = 0.0) -
         match = re.search(r"Init Duration: ([\d.]+) ms", log)
         inits.append(float(match.group(1)) if match else float("nan"))
     return clients, inits
+
+
+# A custom runtime whose invocations take a minute: its events keep the dispatcher's slots busy.
+SLOW_RUNTIME = """#!/bin/sh
+API="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+while true; do
+  ID=$(curl -sS -D - -o /dev/null "$API/invocation/next" | grep -i Lambda-Runtime-Aws-Request-Id | tr -d '[:space:]' | cut -d: -f2)
+  sleep 60
+  curl -sS -X POST "$API/invocation/$ID/response" -d '{}' >/dev/null
+done
+"""
+
+
+def async_scenario(port: int, seconds: int, runs: int) -> list[dict]:
+    """Accepted Event invocations per second: each 202 is sent after the event is committed
+    to SQLite (group commit). Two cases: a no-op function, whose events run while more are
+    accepted (the machine's CPU is shared between accepting and running), and a busy
+    function (every dispatcher slot holds a minute-long invocation), which measures the
+    accept path alone."""
+    create(port, "bench-async-busy", "provided.al2023", "x", zip_of({"bootstrap": (SLOW_RUNTIME, 0o755)}), timeout=120)
+    event = {"X-Amz-Invocation-Type": "Event"}
+    rows = []
+    for label, name in (("no-op function, events running meanwhile", "bench-async"),
+                        ("busy function, accept path alone", "bench-async-busy")):
+        path = f"/2015-03-31/functions/{name}/invocations"
+        wrk(port, path, 16, 3, True, event)  # warm-up, discarded (fills the dispatcher's slots)
+        result = median_of([wrk(port, path, 16, seconds, True, event) for _ in range(runs)])
+        rows.append({"scenario": f"async accept (Event, 202), {label}, c=16", **result})
+    return rows
 
 
 def cold_scenarios(port: int, functions: dict, samples: int) -> list[dict]:
@@ -330,7 +359,22 @@ def fmt(value, digits=2):
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def report(path: Path, meta: dict, warm: list, cold: list, memory: dict, scale: dict) -> None:
+def async_lines(rows: list) -> list[str]:
+    lines = [
+        "## Asynchronous invoke",
+        "",
+        "`X-Amz-Invocation-Type: Event` to a no-op function with wrk: every 202 is sent once the event is "
+        "committed to SQLite (group commit). Target: ≥ 5000 accepted events/s.",
+        "",
+        "| Scenario | p50 ms | p99 ms | Accepted /s | Errors |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(f"| {row['scenario']} | {fmt(row['p50'])} | {fmt(row['p99'])} | {row['rps']:.0f} | {row['errors']:.0f} |")
+    return lines + [""]
+
+
+def report(path: Path, meta: dict, warm: list, cold: list, memory: dict, scale: dict, asynchronous: list) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -382,6 +426,7 @@ def report(path: Path, meta: dict, warm: list, cold: list, memory: dict, scale: 
         "|---|---|---|---|---|---|",
         f"| {scale['errors']} | {scale['cold_starts']} | {scale['wall_s']:.2f} | {scale['cold_per_s']:.0f} | {scale['p50']:.0f} | {scale['p99']:.0f} |",
         "",
+        *async_lines(asynchronous),
         "## Against the targets (issue 4)",
         "",
     ]
@@ -446,6 +491,7 @@ def main() -> int:
     parser.add_argument("--idle", type=int, default=50)
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--only", choices=["async"], help="run one scenario and print it (BENCHMARKS.md is not written)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="nimbus-bench-"))
@@ -458,6 +504,10 @@ def main() -> int:
     try:
         wait_port(port)
         wait_port(echo_port)
+        create(port, "bench-async", "provided.al2023", "x", build_noop_runtime(work))
+        if args.only == "async":
+            print("\n".join(async_lines(async_scenario(port, args.seconds, args.runs))))
+            return 0
         isolation = "sandbox" if "bubblewrap" not in (work / "server.log").read_text() else "process (see server log)"
         functions = {"provided": "bench-provided", "python3.12": "bench-python", "nodejs20.x": "bench-node"}
         create(port, "bench-provided", "provided.al2023", "x", build_noop_runtime(work))
@@ -473,11 +523,13 @@ def main() -> int:
         memory = memory_scenario(port, server.pid, args.idle)
         print("scale-up...", flush=True)
         scale = scale_up_scenario(port, args.burst)
+        print("async accept...", flush=True)
+        asynchronous = async_scenario(port, args.seconds, args.runs)
 
         commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(), "seconds": args.seconds,
                 "runs": args.runs, "isolation": isolation, "commit": commit or "?", "verdicts": verdicts(warm, cold, memory)}
-        report(Path(args.output), meta, warm, cold, memory, scale)
+        report(Path(args.output), meta, warm, cold, memory, scale, asynchronous)
         print(Path(args.output).read_text())
         return 0
     finally:

@@ -175,6 +175,18 @@ public struct ControlAPIResponder: HTTPResponder {
         case .invokeWithResponseStream(let name):
             guard let urls else { throw Self.unknown(request, rawPath) }
             return try await urls.invokeWithResponseStream(name, qualifier: query["Qualifier"], requestId: requestId, headers: request.headers, body: body)
+        case .putEventInvokeConfig(let name):
+            return try functions.eventInvokeConfigs.put(name, qualifier: query["Qualifier"], body: body)
+        case .getEventInvokeConfig(let name):
+            return try functions.eventInvokeConfigs.get(name, qualifier: query["Qualifier"])
+        case .updateEventInvokeConfig(let name):
+            return try functions.eventInvokeConfigs.update(name, qualifier: query["Qualifier"], body: body)
+        case .deleteEventInvokeConfig(let name):
+            return try functions.eventInvokeConfigs.delete(name, qualifier: query["Qualifier"])
+        case .listEventInvokeConfigs(let name):
+            return try functions.eventInvokeConfigs.list(name, marker: query["Marker"], maxItems: query["MaxItems"])
+        case .invokeAsync(let name):
+            return try await functions.invokeAsync(name, requestId: requestId, body: body)
         case .codeDownload, .unknown:
             throw LambdaError(.unknownOperation, "Unknown operation: \(request.method.rawValue) \(rawPath)", status: 404)
         }

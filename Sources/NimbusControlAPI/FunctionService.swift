@@ -265,6 +265,7 @@ public struct FunctionService: Sendable {
         }
         try registry.delete(identifier.name, notFound: .functionNotFound(account.functionArn(identifier.name)))
         _ = try? tags?.functionDeleted(identifier.name)  // logged inside; CreateFunction clears leftovers too
+        try asyncInvoker.functionDeleted(identifier.name)
         return Response(status: .noContent)
     }
 
@@ -296,7 +297,7 @@ public struct FunctionService: Sendable {
             if payload.readableBytes > Limits.asyncPayload {
                 throw LambdaError(.requestTooLarge, "Request must be smaller than \(Limits.asyncPayload) bytes for the InvokeAsync operation")
             }
-            asyncInvoker.enqueue(request)
+            try await asyncInvoker.enqueue(request)
             return Response(status: .accepted, headers: [.contentType: "application/json", .amznRequestId: requestId])
         default:
             let result = try await invoker.invoke(request)

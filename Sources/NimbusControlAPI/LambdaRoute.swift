@@ -51,6 +51,14 @@ enum LambdaRoute: Equatable, Sendable {
     case functionURLConfig(String, method: String)
     case listFunctionURLConfigs(String)
     case invokeWithResponseStream(String)
+    /// `/2019-09-25/functions/{FunctionName}/event-invoke-config[/list]`.
+    case putEventInvokeConfig(String)
+    case getEventInvokeConfig(String)
+    case updateEventInvokeConfig(String)
+    case deleteEventInvokeConfig(String)
+    case listEventInvokeConfigs(String)
+    /// The deprecated InvokeAsync: `POST /2014-11-13/functions/{FunctionName}/invoke-async/`.
+    case invokeAsync(String)
     case unknown
 
     /// The operation name AWS uses in size-limit messages.
@@ -60,6 +68,7 @@ enum LambdaRoute: Equatable, Sendable {
         case .updateFunctionCode: "UpdateFunctionCode"
         case .invoke: "InvokeFunction"
         case .invokeWithResponseStream: "InvokeWithResponseStream"
+        case .invokeAsync: "InvokeAsync"
         case .publishLayerVersion: "PublishLayerVersion"
         default: "Request"
         }
@@ -139,8 +148,23 @@ enum LambdaRoute: Equatable, Sendable {
             self = .listFunctionURLConfigs(decoded(2))
         case ("POST", 4) where segments[0] == "2021-11-15" && segments[1] == "functions" && segments[3] == "response-streaming-invocations":
             self = .invokeWithResponseStream(decoded(2))
+        case (_, 4...5) where segments[0] == "2019-09-25" && segments[1] == "functions" && segments[3] == "event-invoke-config":
+            self = Self.eventInvokeConfigRoute(method: method, list: segments.count == 5 && segments[4] == "list", segments: segments.count, decoded(2))
+        case ("POST", 4) where segments[0] == "2014-11-13" && segments[1] == "functions" && segments[3] == "invoke-async":
+            self = .invokeAsync(decoded(2))
         default:
             self = .unknown
+        }
+    }
+
+    private static func eventInvokeConfigRoute(method: String, list: Bool, segments count: Int, _ name: String) -> LambdaRoute {
+        switch (method, count, list) {
+        case ("GET", 5, true): return .listEventInvokeConfigs(name)
+        case ("PUT", 4, _): return .putEventInvokeConfig(name)
+        case ("GET", 4, _): return .getEventInvokeConfig(name)
+        case ("POST", 4, _): return .updateEventInvokeConfig(name)
+        case ("DELETE", 4, _): return .deleteEventInvokeConfig(name)
+        default: return .unknown
         }
     }
 

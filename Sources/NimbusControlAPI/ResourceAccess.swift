@@ -72,7 +72,9 @@ public struct ResourceAccess: Sendable {
              .getAlias(let name, _), .updateAlias(let name, _), .deleteAlias(let name, _),
              .putFunctionConcurrency(let name), .getFunctionConcurrency(let name), .deleteFunctionConcurrency(let name),
              .provisionedConcurrency(let name, _), .functionURLConfig(let name, _), .listFunctionURLConfigs(let name),
-             .invokeWithResponseStream(let name):
+             .invokeWithResponseStream(let name), .putEventInvokeConfig(let name), .getEventInvokeConfig(let name),
+             .updateEventInvokeConfig(let name), .deleteEventInvokeConfig(let name), .listEventInvokeConfigs(let name),
+             .invokeAsync(let name):
             return name
         default:
             return nil
@@ -130,7 +132,12 @@ public struct ResourceAccess: Sendable {
             default: "GetFunctionUrlConfig"
             }
         case .listFunctionURLConfigs: "ListFunctionUrlConfigs"
-        case .invokeWithResponseStream: "InvokeFunction"
+        case .invokeWithResponseStream, .invokeAsync: "InvokeFunction"
+        case .putEventInvokeConfig: "PutFunctionEventInvokeConfig"
+        case .getEventInvokeConfig: "GetFunctionEventInvokeConfig"
+        case .updateEventInvokeConfig: "UpdateFunctionEventInvokeConfig"
+        case .deleteEventInvokeConfig: "DeleteFunctionEventInvokeConfig"
+        case .listEventInvokeConfigs: "ListFunctionEventInvokeConfigs"
         case .codeDownload, .unknown: nil
         }
     }

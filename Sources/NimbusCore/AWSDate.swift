@@ -13,6 +13,16 @@ public enum AWSDate {
         )
     }
 
+    /// `2019-11-14T18:16:05.568Z`, the `timestamp` of an asynchronous invocation record.
+    public static func invocationRecord(_ date: Date) -> String {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let c = civil(millis / 1000)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+            c.year, c.month, c.day, c.hour, c.minute, c.second, Int(millis % 1000)
+        )
+    }
+
     /// `YYYY/MM/DD`, the date prefix of a log stream name (UTC).
     public static func logStreamDay(_ date: Date) -> String {
         let c = civil(Int64(date.timeIntervalSince1970))

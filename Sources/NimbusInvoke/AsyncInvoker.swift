@@ -1,52 +1,79 @@
+import Foundation
 import Logging
 import NimbusCore
+import NimbusStore
 import ServiceLifecycle
 
-/// Runs `Event` invocations in the background, from memory.
+/// Durable asynchronous (`Event`) invocation.
 ///
-/// Not durable yet: events queued when the server stops are lost. Durable async
-/// invocation with retries comes later.
+/// `enqueue` returns once the event is committed to SQLite, so a 202 is never sent for
+/// an event a crash could lose. Commits are grouped (``GroupCommitter``): one writer
+/// commits every event that arrived while the previous transaction was committing. The
+/// ``AsyncDispatcher`` then runs due events with Lambda's retries and destinations.
+///
+/// Lifecycle: a service. Events may be enqueued before `run` starts (they wait for the
+/// writer); after graceful shutdown begins, `enqueue` fails with a ServiceException.
 public final class AsyncInvoker: Service, Sendable {
-    private let stream: AsyncStream<InvokeRequest>
-    private let continuation: AsyncStream<InvokeRequest>.Continuation
-    private let invoker: Invoker
+    private let committer: GroupCommitter<NewAsyncEvent>
+    private let events: AsyncEventStore
+    /// The event invoke configs, read by the dispatcher and written by the control API.
+    public let configs: EventInvokeConfigStore
+    private let dispatcher: AsyncDispatcher
     private let logger: Logger
 
-    public init(invoker: Invoker, logger: Logger) {
-        (stream, continuation) = AsyncStream.makeStream(of: InvokeRequest.self)
-        self.invoker = invoker
+    /// - Parameters:
+    ///   - policy: the retry schedule (its scale is `--async-delay-scale`).
+    ///   - maxInFlight: events run at once by the dispatcher; the Invoker's concurrency
+    ///     limits still apply (a 429 is a throttle, retried).
+    public init(invoker: Invoker, database: NimbusDatabase, policy: AsyncRetryPolicy = AsyncRetryPolicy(), maxInFlight: Int = 64, logger: Logger) {
+        let events = AsyncEventStore(database: database)
+        let configs = EventInvokeConfigStore(database: database)
+        self.events = events
+        self.configs = configs
+        self.committer = GroupCommitter { batch in try await events.insert(batch) }
+        self.dispatcher = AsyncDispatcher(
+            invoker: invoker, events: events, configs: configs, policy: policy, maxInFlight: maxInFlight, logger: logger
+        )
         self.logger = logger
     }
 
-    /// Queues an event.
-    public func enqueue(_ request: InvokeRequest) {
-        continuation.yield(request)
+    /// Commits an Event invocation to the queue; returns when it is durable.
+    public func enqueue(_ request: InvokeRequest) async throws(LambdaError) {
+        let payload = request.payload.withUnsafeReadableBytes { Data($0) }
+        let event = NewAsyncEvent(
+            requestId: request.requestId, functionName: request.functionName, qualifier: request.qualifier,
+            payload: payload, clientContext: request.clientContext, receivedAt: Date()
+        )
+        do {
+            try await committer.submit(event)
+        } catch {
+            logger.error("could not queue an event for \(request.functionName): \(error)")
+            throw .internalFailure
+        }
+        dispatcher.wake()
     }
 
-    /// How many Event invocations run at once; the rest wait in the queue.
-    static let concurrency = 64
+    /// Drops a deleted function's queued events and configs.
+    public func functionDeleted(_ name: String) throws(LambdaError) {
+        do {
+            try events.deleteEvents(functionName: name)
+            try configs.deleteAll(functionName: name)
+        } catch {
+            logger.error("could not delete the async events of \(name): \(error)")
+            throw .internalFailure
+        }
+    }
 
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                var running = 0
-                for await request in self.stream {
-                    if running >= Self.concurrency {
-                        await group.next()
-                        running -= 1
-                    }
-                    running += 1
-                    group.addTask { [invoker, logger] in
-                        do {
-                            _ = try await invoker.invoke(request)
-                        } catch {
-                            logger.warning("event invocation of \(request.functionName) failed: \((error as? LambdaError)?.message ?? "\(error)")")
-                        }
-                    }
-                }
+                group.addTask { await self.committer.run() }
+                group.addTask { await self.dispatcher.run() }
+                group.addTask { await self.dispatcher.runUpdates() }
             }
         } onGracefulShutdown: {
-            self.continuation.finish()
+            self.committer.close()
+            self.dispatcher.stop()
         }
     }
 }

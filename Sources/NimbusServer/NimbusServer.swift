@@ -37,7 +37,9 @@ public enum NimbusServer {
             concurrencyLimit: configuration.concurrentExecutions,
             logger: logger
         )
-        let asyncInvoker = AsyncInvoker(invoker: invoker, logger: logger)
+        let asyncInvoker = AsyncInvoker(
+            invoker: invoker, database: database, policy: AsyncRetryPolicy(scale: configuration.asyncDelayScale), logger: logger
+        )
         let layers = LayerService(
             account: configuration.account, store: SQLiteLayerStore(database: database), codeStore: codeStore, logger: logger
         )

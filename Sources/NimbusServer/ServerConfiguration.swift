@@ -31,6 +31,9 @@ public struct ServerConfiguration: Sendable {
     /// Identities besides the server's own key pair (`--identities FILE`); those of other
     /// accounts may only call what functions' resource-based policies grant them.
     public var identities: [Identity] = []
+    /// Multiplies every delay of asynchronous invocation (retries, backoff, maximum event
+    /// age): 1 is AWS's schedule; tests use e.g. 0.01 so "1 minute" is 0.6 s.
+    public var asyncDelayScale = 1.0
     /// The bubblewrap executable.
     public var bubblewrapPath = "/usr/bin/bwrap"
 

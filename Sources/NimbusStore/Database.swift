@@ -145,9 +145,11 @@ public final class NimbusDatabase: Sendable {
                 t.primaryKey(["name", "qualifier"])
             }
         }
-        // Keep last: registered after "v3: versions and aliases" and "v4: async events" at merge.
+        migrator.registerMigration("v4: async events") { db in
+            try AsyncEventSchema.create(db)
+        }
+        // Migrations run in the order registered: v3, v4, v5, then v7 (v6 is the queues).
         migrator.registerMigration("v5: tags and policies", migrate: SQLiteFunctionResourceStore.migrateV5)
-        // v7 (function URLs) follows v5 (tags and policies); v4 (async events) and v6 (queues) are registered where they land.
         migrator.registerMigration("v7: function urls") { db in
             try db.create(table: "function_url") { t in
                 t.column("name", .text).notNull()

@@ -244,13 +244,20 @@ class SideEffects:
         import http.server
         import threading
 
+        import time
+
         received: dict[str, str] = {}
         self.received = received
+        # Every report per token, with its arrival time (monotonic): attempts and spacing.
+        history: dict[str, list[tuple[float, str]]] = {}
+        self.history = history
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                received[self.path.strip("/")] = self.rfile.read(length).decode()
+                body = self.rfile.read(length).decode()
+                received[self.path.strip("/")] = body
+                history.setdefault(self.path.strip("/"), []).append((time.monotonic(), body))
                 self.send_response(204)
                 self.end_headers()
 
@@ -266,6 +273,10 @@ class SideEffects:
 
     def get(self, token: str) -> str:
         return self.received[token]
+
+    def all(self, token: str) -> list[tuple[float, str]]:
+        """Every report for `token`: (monotonic arrival time, body), oldest first."""
+        return list(self.history.get(token, []))
 
 
 @pytest.fixture(scope="session")
