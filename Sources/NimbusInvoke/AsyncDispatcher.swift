@@ -19,6 +19,8 @@ final class AsyncDispatcher: Sendable {
     let policy: AsyncRetryPolicy
     let maxInFlight: Int
     let logger: Logger
+    /// Where queue destinations and dead letters go; nil: not delivered (logged).
+    let queues: (any QueueSender)?
     private let waker = Waker()
     /// Outcomes are written in groups too: one transaction for the events that ended
     /// while the previous one committed.
@@ -26,7 +28,8 @@ final class AsyncDispatcher: Sendable {
     private let inFlight = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
 
-    init(invoker: Invoker, events: AsyncEventStore, configs: EventInvokeConfigStore, policy: AsyncRetryPolicy, maxInFlight: Int, logger: Logger) {
+    init(invoker: Invoker, events: AsyncEventStore, configs: EventInvokeConfigStore, policy: AsyncRetryPolicy, maxInFlight: Int, queues: (any QueueSender)? = nil, logger: Logger) {
+        self.queues = queues
         self.invoker = invoker
         self.events = events
         self.configs = configs
@@ -150,6 +153,7 @@ final class AsyncDispatcher: Sendable {
 
     /// Ends an event; queues its invocation record to the destination of `condition`.
     private func finish(_ event: AsyncEvent, _ condition: AsyncInvocationCondition, config: EventInvokeConfig?) async {
+        if condition != .success { await sendToDeadLetterQueue(event) }
         let destination = condition == .success ? config?.onSuccess : config?.onFailure
         guard let destination, !destination.isEmpty else {
             if condition != .success {
@@ -173,10 +177,44 @@ final class AsyncDispatcher: Sendable {
             )
             await save(.complete(event.id, enqueue: [followUp]))
             waker.signal()
-        default:
-            // Queues, topics, buses and buckets come with a later issue.
-            logger.warning("asynchronous event \(event.event.requestId) for \(event.event.functionName): \(condition.rawValue) record not delivered to \(destination) (Nimbus delivers records to Lambda functions only, for now)")
+        case .queue? where queues != nil:
+            await send(String(decoding: record, as: UTF8.self), to: destination, attributes: [:], what: "\(condition.rawValue) record")
             await save(.complete(event.id, enqueue: []))
+        default:
+            // Topics, buses and buckets have no service in Nimbus yet.
+            logger.warning("asynchronous event \(event.event.requestId) for \(event.event.functionName): \(condition.rawValue) record not delivered to \(destination) (Nimbus delivers records to functions and queues only)")
+            await save(.complete(event.id, enqueue: []))
+        }
+    }
+
+    /// A finally failed event goes to its function's `DeadLetterConfig` queue, as AWS sends
+    /// it: the original payload, with `RequestID`, `ErrorCode` and `ErrorMessage` attributes.
+    private func sendToDeadLetterQueue(_ event: AsyncEvent) async {
+        guard case .function(let function) = invoker.registry.resolve(event.event.functionName, qualifier: event.event.qualifier),
+              let target = function.deadLetterTargetArn else { return }
+        guard target.hasPrefix("arn:aws:sqs:"), queues != nil else {
+            logger.warning("asynchronous event \(event.event.requestId) for \(event.event.functionName): dead letter not sent to \(target) (Nimbus delivers dead letters to queues only)")
+            return
+        }
+        let response = event.lastResponse
+        let code = response?.statusCode ?? 429
+        var message = ""
+        if let payload = response?.payload, let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any] {
+            message = (object["errorMessage"] as? String) ?? ""
+        }
+        let attributes = [
+            "RequestID": QueueMessageAttribute(dataType: "String", value: event.event.requestId),
+            "ErrorCode": QueueMessageAttribute(dataType: "Number", value: String(code)),
+            "ErrorMessage": QueueMessageAttribute(dataType: "String", value: String(message.utf8.prefix(1024)) ?? ""),
+        ]
+        await send(String(decoding: event.event.payload, as: UTF8.self), to: target, attributes: attributes, what: "dead letter")
+    }
+
+    private func send(_ body: String, to queueArn: String, attributes: [String: QueueMessageAttribute], what: String) async {
+        do {
+            try await queues?.send(queueArn: queueArn, body: body, attributes: attributes)
+        } catch {
+            logger.warning("could not send the \(what) to \(queueArn): \(error)")
         }
     }
 

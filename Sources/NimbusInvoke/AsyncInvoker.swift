@@ -25,14 +25,15 @@ public final class AsyncInvoker: Service, Sendable {
     ///   - policy: the retry schedule (its scale is `--async-delay-scale`).
     ///   - maxInFlight: events run at once by the dispatcher; the Invoker's concurrency
     ///     limits still apply (a 429 is a throttle, retried).
-    public init(invoker: Invoker, database: NimbusDatabase, policy: AsyncRetryPolicy = AsyncRetryPolicy(), maxInFlight: Int = 64, logger: Logger) {
+    ///   - queues: delivers records to queue destinations and dead letters (nil: logged only).
+    public init(invoker: Invoker, database: NimbusDatabase, policy: AsyncRetryPolicy = AsyncRetryPolicy(), maxInFlight: Int = 64, queues: (any QueueSender)? = nil, logger: Logger) {
         let events = AsyncEventStore(database: database)
         let configs = EventInvokeConfigStore(database: database)
         self.events = events
         self.configs = configs
         self.committer = GroupCommitter { batch in try await events.insert(batch) }
         self.dispatcher = AsyncDispatcher(
-            invoker: invoker, events: events, configs: configs, policy: policy, maxInFlight: maxInFlight, logger: logger
+            invoker: invoker, events: events, configs: configs, policy: policy, maxInFlight: maxInFlight, queues: queues, logger: logger
         )
         self.logger = logger
     }
