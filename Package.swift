@@ -82,11 +82,22 @@ let package = Package(
             // The built-in runtime interface clients (Python, JavaScript).
             resources: [.copy("Resources/runtimes")]
         ),
+        // The SQS-compatible queue service (AWS JSON 1.0 protocol), durable in SQLite.
+        .target(
+            name: "NimbusQueues",
+            dependencies: [
+                "NimbusCore",
+                "NimbusStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The Lambda REST API: routing, SigV4, AWS-shaped JSON and errors.
         .target(
             name: "NimbusControlAPI",
             dependencies: [
                 "NimbusCore",
+                "NimbusQueues",
                 "NimbusStore",
                 "NimbusInvoke",
                 "NimbusSandbox",
@@ -106,6 +117,7 @@ let package = Package(
                 "NimbusSandbox",
                 "NimbusInvoke",
                 "NimbusControlAPI",
+                "NimbusQueues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -134,6 +146,7 @@ let package = Package(
             name: "NimbusRuntimeAPITests",
             dependencies: ["NimbusRuntimeAPI", "NimbusCore", .product(name: "NIOHTTP1", package: "swift-nio")]
         ),
+        .testTarget(name: "NimbusQueuesTests", dependencies: ["NimbusQueues", "NimbusStore"]),
         .testTarget(name: "NimbusSandboxTests", dependencies: ["NimbusSandbox"]),
         .testTarget(name: "NimbusInvokeTests", dependencies: ["NimbusInvoke"]),
         .testTarget(name: "NimbusAuthTests", dependencies: ["NimbusAuth"], exclude: ["make_vectors.py"]),

@@ -5,6 +5,7 @@ import NIOCore
 import NimbusAuth
 import NimbusCore
 import NimbusInvoke
+import NimbusQueues
 import NimbusStore
 
 /// The Lambda REST API: authenticates, routes and answers with AWS's shapes.
@@ -25,8 +26,13 @@ public struct ControlAPIResponder: HTTPResponder {
     let access: ResourceAccess?
     /// Function URLs and InvokeWithResponseStream; nil serves neither.
     let urls: FunctionURLService?
+    /// The SQS-compatible queue API, when served (see `ControlAPIResponder+Queues.swift`).
+    let queues: QueueEndpoint?
 
-    public init(functions: FunctionService, layers: LayerService, releases: ReleaseService, verifier: SigV4Verifier, logger: Logger, access: ResourceAccess? = nil, urls: FunctionURLService? = nil) {
+    public init(
+        functions: FunctionService, layers: LayerService, releases: ReleaseService, verifier: SigV4Verifier, logger: Logger,
+        access: ResourceAccess? = nil, urls: FunctionURLService? = nil, queues: QueueEndpoint? = nil
+    ) {
         self.functions = functions
         self.layers = layers
         self.releases = releases
@@ -34,10 +40,14 @@ public struct ControlAPIResponder: HTTPResponder {
         self.logger = logger
         self.access = access
         self.urls = urls
+        self.queues = queues
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let requestId = UUID().uuidString.lowercased()
+        if let queues, Self.isQueueRequest(request) {
+            return await respondToQueueRequest(request, endpoint: queues, requestId: requestId)
+        }
         do {
             var response = try await handle(request, requestId: requestId, sourceIp: context.remoteAddress?.ipAddress ?? "127.0.0.1")
             if response.headers[.amznRequestId] == nil {
@@ -197,8 +207,11 @@ public struct ControlAPIResponder: HTTPResponder {
         return access
     }
 
-    /// Verifies the signature; returns the access key id that signed the request.
-    private func authenticate(_ request: Request, rawPath: String, rawQuery: String?, body: ByteBuffer) throws(LambdaError) -> String {
+    /// Verifies the signature with `verifier` (default: the Lambda API's, service `lambda`);
+    /// returns the access key id that signed the request.
+    func authenticate(
+        _ request: Request, rawPath: String, rawQuery: String?, body: ByteBuffer, verifier: SigV4Verifier? = nil
+    ) throws(LambdaError) -> String {
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(request.headers.count + 1)
         for field in request.headers {
@@ -211,7 +224,7 @@ public struct ControlAPIResponder: HTTPResponder {
         let hash = body.withUnsafeReadableBytes { SigV4Verifier.sha256Hex($0) }
         let signed = SigV4Request(method: request.method.rawValue, rawPath: rawPath, rawQuery: rawQuery, headers: headers, payloadSHA256Hex: hash)
         do {
-            return try verifier.verify(signed)
+            return try (verifier ?? self.verifier).verify(signed)
         } catch {
             throw LambdaError(LambdaError.Code(rawValue: error.code.rawValue) ?? .invalidSignature, error.message, status: error.httpStatus)
         }

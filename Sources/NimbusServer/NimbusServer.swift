@@ -5,6 +5,7 @@ import NimbusAuth
 import NimbusControlAPI
 import NimbusCore
 import NimbusInvoke
+import NimbusQueues
 import NimbusRuntimeAPI
 import NimbusSandbox
 import NimbusStore
@@ -74,7 +75,17 @@ public enum NimbusServer {
             },
             logger: logger
         )
-        let responder = ControlAPIResponder(functions: functions, layers: layers, releases: releases, verifier: verifier, logger: logger, access: access, urls: urls)
+        let queues = QueueService(account: configuration.account, database: database)
+        // Queues belong to the server's account and have no queue policies yet: only its own key signs for `sqs`.
+        let queueVerifier = SigV4Verifier(
+            credentials: [SigV4Credentials(accessKeyId: configuration.accessKeyId, secretAccessKey: configuration.secretAccessKey)],
+            service: "sqs",
+            region: configuration.account.region
+        )
+        let responder = ControlAPIResponder(
+            functions: functions, layers: layers, releases: releases, verifier: verifier, logger: logger, access: access, urls: urls,
+            queues: QueueEndpoint(api: QueueAPI(service: queues), verifier: queueVerifier)
+        )
         let account = configuration.account
         return Application(
             responder: responder,

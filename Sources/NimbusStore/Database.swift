@@ -168,6 +168,32 @@ public final class NimbusDatabase: Sendable {
                 BEGIN DELETE FROM function_url WHERE name = OLD.name; END
                 """)
         }
+        // Registered after v7, as it landed after it (GRDB applies unapplied migrations in this order).
+        migrator.registerMigration("v6: queues") { db in
+            try db.create(table: "queue") { t in
+                t.primaryKey("name", .text)
+                t.column("attributes", .text).notNull()  // JSON object of the settable attributes, as strings
+                t.column("tags", .text).notNull().defaults(to: "{}")  // JSON object
+                t.column("created_timestamp", .integer).notNull()  // Unix seconds
+                t.column("last_modified_timestamp", .integer).notNull()  // Unix seconds
+            }
+            try db.create(table: "queue_message") { t in
+                t.autoIncrementedPrimaryKey("seq")  // send order
+                t.column("queue", .text).notNull()
+                t.column("message_id", .text).notNull()
+                t.column("body", .text).notNull()
+                t.column("attributes", .text).notNull()  // JSON: message attributes in the wire shape
+                t.column("md5_of_body", .text).notNull()
+                t.column("sender_id", .text).notNull()
+                t.column("sent_timestamp", .integer).notNull()  // Unix milliseconds
+                t.column("visible_at", .integer).notNull()  // Unix milliseconds
+                t.column("receive_count", .integer).notNull()
+                t.column("first_receive_timestamp", .integer)  // Unix milliseconds, NULL until received
+                t.column("receipt_handle", .text)  // the latest receive's handle
+            }
+            try db.create(index: "queue_message_by_visibility", on: "queue_message", columns: ["queue", "visible_at", "seq"])
+            try db.create(index: "queue_message_by_receipt", on: "queue_message", columns: ["receipt_handle"])
+        }
         return migrator
     }
 }
