@@ -104,7 +104,7 @@ public struct QueueError: Error, Sendable, Equatable {
         type: "SerializationException", queryCode: "SerializationException",
         message: "The request body is not valid JSON for the AWS JSON 1.0 protocol.")
 
-    static let internalFailure = QueueError(
+    public static let internalFailure = QueueError(
         type: "InternalFailure", queryCode: "InternalFailure",
         message: "The request processing has failed because of an unknown error, exception or failure.",
         status: 500, senderFault: false)

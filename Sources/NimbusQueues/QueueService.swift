@@ -202,7 +202,8 @@ public final class QueueService: Sendable {
     /// Receives, waiting up to `waitSeconds` (or the queue's ReceiveMessageWaitTimeSeconds)
     /// for a message: returns as soon as one is available.
     func receive(queue name: String, max: Int, visibilityTimeout: Int?, waitSeconds: Int?) async throws(QueueError) -> [StoredMessage] {
-        let wait = try waitSeconds ?? queue(name).settings.receiveMessageWaitTimeSeconds
+        var wait = waitSeconds ?? 0
+        if waitSeconds == nil { wait = try queue(name).settings.receiveMessageWaitTimeSeconds }
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(wait)
         while true {

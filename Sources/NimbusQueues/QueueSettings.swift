@@ -9,7 +9,7 @@ import Foundation
 /// 3. FIFO attributes are refused (`UnsupportedOperation`): Nimbus has standard queues only.
 public struct QueueSettings: Sendable, Equatable {
     /// SQS's defaults for a new queue.
-    static let defaults: [String: String] = [
+    public static let defaults: [String: String] = [
         "VisibilityTimeout": "30", "MessageRetentionPeriod": "345600", "DelaySeconds": "0",
         "ReceiveMessageWaitTimeSeconds": "0", "MaximumMessageSize": "1048576",
     ]
