@@ -130,7 +130,7 @@ public final class QueueService: Sendable {
         }
         guard !names.isEmpty else { return [:] }
         let record = try queue(name)
-        let counts = try store.counts(queue: name, now: nowMilliseconds)
+        let counts = try store.counts(queue: name, now: nowMilliseconds, retentionPeriod: record.settings.messageRetentionPeriod)
         var all = record.settings.values
         all["QueueArn"] = arn(name)
         all["ApproximateNumberOfMessages"] = String(counts.visible)

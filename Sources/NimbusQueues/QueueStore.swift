@@ -219,8 +219,9 @@ final class QueueStore: Sendable {
         try write { db in try db.execute(sql: "DELETE FROM queue_message WHERE queue = ?", arguments: [queue]) }
     }
 
-    /// Visible, in-flight (received and invisible) and delayed (never received, invisible) counts.
-    func counts(queue: String, now: Int64) throws(QueueError) -> (visible: Int, inFlight: Int, delayed: Int) {
+    /// Visible, in-flight (received and invisible) and delayed (never received, invisible)
+    /// counts; messages past the retention period are not counted.
+    func counts(queue: String, now: Int64, retentionPeriod: Int) throws(QueueError) -> (visible: Int, inFlight: Int, delayed: Int) {
         try read { db in
             let row = try Row.fetchOne(
                 db,
@@ -229,9 +230,9 @@ final class QueueStore: Sendable {
                         COALESCE(SUM(visible_at <= ?), 0) AS visible,
                         COALESCE(SUM(visible_at > ? AND receive_count > 0), 0) AS in_flight,
                         COALESCE(SUM(visible_at > ? AND receive_count = 0), 0) AS delayed
-                    FROM queue_message WHERE queue = ?
+                    FROM queue_message WHERE queue = ? AND sent_timestamp >= ?
                     """,
-                arguments: [now, now, now, queue])
+                arguments: [now, now, now, queue, now - Int64(retentionPeriod) * 1000])
             return (row?["visible"] ?? 0, row?["in_flight"] ?? 0, row?["delayed"] ?? 0)
         }
     }

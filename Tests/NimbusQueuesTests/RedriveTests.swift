@@ -13,6 +13,14 @@ final class TestClock: Sendable {
     func advance(_ seconds: TimeInterval) { time.withLock { $0 += seconds } }
 }
 
+/// A queue service on a fresh database in a temporary directory, with a settable clock.
+func makeService(clock: TestClock) throws -> (QueueService, URL) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-queues-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let database = try NimbusDatabase(path: directory.appendingPathComponent("db.sqlite").path)
+    return (QueueService(account: Account(), database: database, now: { clock.now }), directory)
+}
+
 @Suite struct RedriveTests {
     @Test(arguments: [(0, false), (2, false), (3, true), (4, true)])
     func movesOnceReceivedMaxReceiveCountTimes(receiveCount: Int, moves: Bool) {
@@ -28,13 +36,9 @@ final class TestClock: Sendable {
     }
 
     @Test func aMessageReceivedMaxReceiveCountTimesMovesToTheDeadLetterQueue() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-queues-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         let clock = TestClock()
-        let service = QueueService(
-            account: Account(), database: try NimbusDatabase(path: directory.appendingPathComponent("db.sqlite").path),
-            now: { clock.now })
+        let (service, directory) = try makeService(clock: clock)
+        defer { try? FileManager.default.removeItem(at: directory) }
         _ = try service.createQueue(name: "dlq", attributes: [:], tags: [:])
         let dlqArn = service.arn("dlq")
         _ = try service.createQueue(
@@ -54,28 +58,5 @@ final class TestClock: Sendable {
         let moved = try service.receive(queueArn: dlqArn)
         #expect(moved.map(\.body) == ["poison"])
         #expect(moved.first?.approximateReceiveCount == 1)
-    }
-
-    @Test func anOlderReceiptHandleDoesNotDeleteAMessageReceivedAgain() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-queues-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let clock = TestClock()
-        let service = QueueService(
-            account: Account(), database: try NimbusDatabase(path: directory.appendingPathComponent("db.sqlite").path),
-            now: { clock.now })
-        _ = try service.createQueue(name: "q", attributes: ["VisibilityTimeout": "1"], tags: [:])
-        let arn = service.arn("q")
-        _ = try service.send(queueArn: arn, body: "m")
-        let first = try #require(try service.receive(queueArn: arn).first)
-        clock.advance(2)
-        let second = try #require(try service.receive(queueArn: arn).first)
-        #expect(first.receiptHandle != second.receiptHandle)
-        try service.delete(queueArn: arn, receiptHandle: first.receiptHandle)  // accepted, deletes nothing
-        clock.advance(2)
-        #expect(try service.receive(queueArn: arn).map(\.messageId) == [first.messageId])
-        #expect(throws: QueueError.receiptHandleIsInvalid("garbage")) {
-            try service.delete(queueArn: arn, receiptHandle: "garbage")
-        }
     }
 }
