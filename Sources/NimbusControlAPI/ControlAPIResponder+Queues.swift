@@ -28,9 +28,12 @@ extension ControlAPIResponder {
 
     /// Whether the request is for the queue API: a `POST` with `X-Amz-Target: AmazonSQS.*`
     /// (botocore posts to `/`; some SDKs post to the queue's URL). No Lambda route uses
-    /// `X-Amz-Target`, so the header alone decides.
+    /// `X-Amz-Target`, so the header decides.
+    /// A function URL's request is never one: its body and headers belong to the function.
     static func isQueueRequest(_ request: Request) -> Bool {
-        request.method == .post && (request.headers[.amzTarget]?.hasPrefix(QueueAPI.targetPrefix) ?? false)
+        guard request.method == .post, request.headers[.amzTarget]?.hasPrefix(QueueAPI.targetPrefix) ?? false else { return false }
+        let rawPath = split(request.head.path ?? "/").path
+        return FunctionURLAddress(host: request.head.authority, rawPath: rawPath) == nil
     }
 
     /// Authenticates (SigV4, service `sqs`) and answers a queue API request, with SQS's
