@@ -426,3 +426,19 @@ def test_aws_cli(aws_cli):
         assert b"AWS.SimpleQueueService.NonExistentQueue" in missing.stderr
     finally:
         aws_cli("sqs", "delete-queue", "--queue-url", url)
+
+
+def test_change_message_visibility_batch(sqs, queue):
+    url = queue("cmvb")
+    for body in ("a", "b"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60)["Messages"]
+    assert len(got) == 2
+    result = sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+        {"Id": "now", "ReceiptHandle": got[0]["ReceiptHandle"], "VisibilityTimeout": 0},
+        {"Id": "bad", "ReceiptHandle": "nope", "VisibilityTimeout": 0},
+    ])
+    assert [e["Id"] for e in result["Successful"]] == ["now"]
+    assert [(e["Id"], e["Code"]) for e in result["Failed"]] == [("bad", "ReceiptHandleIsInvalid")]
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["MessageId"] for m in again] == [got[0]["MessageId"]]
