@@ -38,8 +38,10 @@ public enum NimbusServer {
             concurrencyLimit: configuration.concurrentExecutions,
             logger: logger
         )
+        let queues = QueueService(account: configuration.account, database: database)
         let asyncInvoker = AsyncInvoker(
-            invoker: invoker, database: database, policy: AsyncRetryPolicy(scale: configuration.asyncDelayScale), logger: logger
+            invoker: invoker, database: database, policy: AsyncRetryPolicy(scale: configuration.asyncDelayScale),
+            queues: QueueServiceSender(queues: queues), logger: logger
         )
         let layers = LayerService(
             account: configuration.account, store: SQLiteLayerStore(database: database), codeStore: codeStore, logger: logger
@@ -75,7 +77,6 @@ public enum NimbusServer {
             },
             logger: logger
         )
-        let queues = QueueService(account: configuration.account, database: database)
         // Queues belong to the server's account and have no queue policies yet: only its own key signs for `sqs`.
         let queueVerifier = SigV4Verifier(
             credentials: [SigV4Credentials(accessKeyId: configuration.accessKeyId, secretAccessKey: configuration.secretAccessKey)],

@@ -19,7 +19,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from e2e_helpers import ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY
+from e2e_helpers import ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, bootstrap_zip, runtime_script
 
 
 def sqs_client(endpoint: str, secret_key: str = SECRET_KEY):
@@ -442,3 +442,34 @@ def test_change_message_visibility_batch(sqs, queue):
     assert [(e["Id"], e["Code"]) for e in result["Failed"]] == [("bad", "ReceiptHandleIsInvalid")]
     again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
     assert [m["MessageId"] for m in again] == [got[0]["MessageId"]]
+
+
+def test_async_dead_letters_and_on_failure_records_arrive_in_queues(server_factory):
+    """Asynchronous invocation delivers to Nimbus's own queues: the DeadLetterConfig gets the
+    event with RequestID/ErrorCode/ErrorMessage attributes, the OnFailure destination the record."""
+    srv = server_factory("queues-async", extra_args=["--async-delay-scale", "0.01"])
+    sqs_c, lam = sqs_client(srv.endpoint), srv.client()
+    dlq = sqs_c.create_queue(QueueName="dead-letters")["QueueUrl"]
+    dest = sqs_c.create_queue(QueueName="failures")["QueueUrl"]
+    name = "fails-always"
+    lam.create_function(
+        FunctionName=name, Runtime="provided.al2023", Role=f"arn:aws:iam::{ACCOUNT}:role/r", Handler="x",
+        Code={"ZipFile": bootstrap_zip(runtime_script("""fail_json '{"errorMessage":"boom","errorType":"Exception"}'"""))},
+        DeadLetterConfig={"TargetArn": arn_of(sqs_c, dlq)},
+    )
+    lam.put_function_event_invoke_config(
+        FunctionName=name, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": arn_of(sqs_c, dest)}})
+    request_id = lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 1}')["ResponseMetadata"]["RequestId"]
+
+    letter = sqs_c.receive_message(QueueUrl=dlq, WaitTimeSeconds=20, MessageAttributeNames=["All"])["Messages"][0]
+    assert json.loads(letter["Body"]) == {"n": 1}
+    attributes = letter["MessageAttributes"]
+    assert attributes["RequestID"] == {"DataType": "String", "StringValue": request_id}
+    assert attributes["ErrorMessage"] == {"DataType": "String", "StringValue": "boom"}
+    assert attributes["ErrorCode"]["DataType"] == "Number"
+    assert letter["MD5OfMessageAttributes"] == md5_of_attributes(attributes)
+
+    record = json.loads(sqs_c.receive_message(QueueUrl=dest, WaitTimeSeconds=20)["Messages"][0]["Body"])
+    assert record["requestContext"]["requestId"] == request_id
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestPayload"] == {"n": 1}
