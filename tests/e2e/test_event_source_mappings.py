@@ -257,12 +257,12 @@ def test_failure_retries_after_visibility_timeout_then_dead_letter_queue(lambda_
 
 
 def test_report_batch_item_failures_deletes_only_successes(lambda_client, sqs, functions, side_effects, mappings):
-    url, arn = make_queue(sqs, "partial", VisibilityTimeout="1")
+    url, arn = make_queue(sqs, "partial", VisibilityTimeout="3")
     name, token = make_function(functions, side_effects, mode="partial")
     bodies = ["ok-1", "fail-2", "fail-3", "ok-4"]
     ids = {sqs.send_message(QueueUrl=url, MessageBody=b)["MessageId"]: b for b in bodies}
     mapping = create(lambda_client, mappings, EventSourceArn=arn, FunctionName=name, BatchSize=10,
-                     MaximumBatchingWindowInSeconds=1, FunctionResponseTypes=["ReportBatchItemFailures"])
+                     FunctionResponseTypes=["ReportBatchItemFailures"])
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     # The failed two come back after the visibility timeout, again and again; the others once.
     wait_for(lambda: sum(1 for r in records(side_effects, token) if r["attributes"]["ApproximateReceiveCount"] == "2") >= 2,

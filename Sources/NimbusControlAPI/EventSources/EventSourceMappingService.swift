@@ -62,10 +62,7 @@ public struct EventSourceMappingService: Sendable {
             maximumConcurrency: input.scalingConfig?.maximumConcurrency, lastModified: Date()
         )
         try Self.checkBatching(record)
-        let functionArn = qualifier.map { account.functionArn(name, qualifier: $0) } ?? account.functionArn(name)
-        if let existing = try all().first(where: {
-            $0.eventSourceArn == arn && ($0.qualifier.map { account.functionArn($0.functionName, qualifier: $0) } ?? account.functionArn($0.functionName)) == functionArn
-        }) {
+        if let existing = try all().first(where: { $0.eventSourceArn == arn && $0.functionName == name && $0.qualifier == qualifier }) {
             throw LambdaError(
                 .resourceConflict,
                 "An event source mapping with SQS arn (\" \(arn) \") and function (\" \(rawName) \") already exists. Please update or delete the existing mapping with UUID \(existing.uuid)"

@@ -97,7 +97,7 @@ public final class EventSourcePoller: Sendable {
             var inFlight = 0
             while !Task.isCancelled {
                 if inFlight >= limit {
-                    await group.next()
+                    _ = await group.next()
                     inFlight -= 1
                     continue
                 }
@@ -122,12 +122,15 @@ public final class EventSourcePoller: Sendable {
             while batch.count < mapping.batchSize, ContinuousClock.now < deadline, !Task.isCancelled {
                 let more = try await queues.receive(
                     queueArn: mapping.eventSourceArn, max: min(10, mapping.batchSize - batch.count), waitSeconds: 0)
-                batch += more
+                // A message whose visibility ran out during the window comes back with a new
+                // handle: keep one copy, with the handle that can still delete it.
+                let again = Set(more.map(\.messageId))
+                batch = batch.filter { !again.contains($0.messageId) } + more
                 if more.isEmpty { try? await Task.sleep(for: .milliseconds(50)) }
             }
         } catch {
             // The queue was deleted: keep the mapping (as AWS) and try again later.
-            logger.debug("event source mapping \(mapping.uuid): \(error.message)")
+            logger.debug("event source mapping \(mapping.uuid): \(error)")
             try? await Task.sleep(for: .seconds(1))
         }
         return batch
@@ -142,14 +145,13 @@ public final class EventSourcePoller: Sendable {
             do {
                 result = try await invoker.invoke(InvokeRequest(
                     functionName: mapping.functionName, qualifier: mapping.qualifier, payload: ByteBuffer(bytes: payload)))
-            } catch {
-                // A throttle is retried for a while (the messages stay invisible meanwhile);
-                // anything else leaves the batch to come back after its visibility timeout.
-                guard error.code == .tooManyRequests, ContinuousClock.now - started < .seconds(10) else {
-                    logger.info("event source mapping \(mapping.uuid): invoke failed: \(error.message)")
-                    return
-                }
+            } catch let error where error.code == .tooManyRequests && ContinuousClock.now - started < .seconds(10) {
+                // A throttle is retried for a while (the messages stay invisible meanwhile).
                 try? await Task.sleep(for: .milliseconds(200))
+            } catch {
+                // Anything else leaves the batch to come back after its visibility timeout.
+                logger.info("event source mapping \(mapping.uuid): invoke failed: \(error)")
+                return
             }
         }
         guard let result, result.functionError == nil else { return }
@@ -164,7 +166,7 @@ public final class EventSourcePoller: Sendable {
         }
         for message in done {
             do { try queues.delete(queueArn: mapping.eventSourceArn, receiptHandle: message.receiptHandle) } catch {
-                logger.info("event source mapping \(mapping.uuid): could not delete \(message.messageId): \(error.message)")
+                logger.info("event source mapping \(mapping.uuid): could not delete \(message.messageId): \(error)")
             }
         }
     }

@@ -4,85 +4,58 @@ import NimbusQueues
 /// The event Lambda sends a function for a batch of SQS messages (AWS's exact shape,
 /// checked against `esm_sqs.snapshot.json`).
 public enum SQSEvent {
-    /// `{"Records":[...]}` for `messages` received from `queueArn`.
+    /// `{"Records":[...]}` for `messages` received from `queueArn`. Written by hand so
+    /// that keys come in AWS's order (JSONEncoder does not keep declaration order here).
     public static func payload(_ messages: [QueueService.ReceivedMessage], queueArn: String, region: String) -> Data {
-        let event = Event(Records: messages.map { Record($0, queueArn: queueArn, region: region) })
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return (try? encoder.encode(event)) ?? Data(#"{"Records":[]}"#.utf8)
+        let records = messages.map { record($0, queueArn: queueArn, region: region) }
+        return Data(object([("Records", "[" + records.joined(separator: ",") + "]")]).utf8)
     }
 
-    struct Event: Encodable {
-        var Records: [Record]
-    }
-
-    struct Record: Encodable {
-        var messageId: String
-        var receiptHandle: String
-        var body: String
-        var attributes: Attributes
-        var messageAttributes: [String: Attribute]
-        var md5OfMessageAttributes: String?
-        var md5OfBody: String
-        var eventSource = "aws:sqs"
-        var eventSourceARN: String
-        var awsRegion: String
-
-        init(_ message: QueueService.ReceivedMessage, queueArn: String, region: String) {
-            messageId = message.messageId
-            receiptHandle = message.receiptHandle
-            body = message.body
-            attributes = Attributes(
-                ApproximateReceiveCount: String(message.approximateReceiveCount), SentTimestamp: String(message.sentTimestamp),
-                SenderId: message.senderId, ApproximateFirstReceiveTimestamp: String(message.approximateFirstReceiveTimestamp))
-            messageAttributes = message.attributes.mapValues(Attribute.init)
-            md5OfMessageAttributes = MessageDigest.md5(ofAttributes: message.attributes)
-            md5OfBody = message.md5OfBody
-            eventSourceARN = queueArn
-            awsRegion = region
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case messageId, receiptHandle, body, attributes, messageAttributes, md5OfMessageAttributes, md5OfBody
-            case eventSource, eventSourceARN, awsRegion
-        }
-
-        /// `md5OfMessageAttributes` is `null` (not absent) for a message without attributes.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(messageId, forKey: .messageId)
-            try container.encode(receiptHandle, forKey: .receiptHandle)
-            try container.encode(body, forKey: .body)
-            try container.encode(attributes, forKey: .attributes)
-            try container.encode(messageAttributes, forKey: .messageAttributes)
-            try container.encode(md5OfMessageAttributes, forKey: .md5OfMessageAttributes)
-            try container.encode(md5OfBody, forKey: .md5OfBody)
-            try container.encode(eventSource, forKey: .eventSource)
-            try container.encode(eventSourceARN, forKey: .eventSourceARN)
-            try container.encode(awsRegion, forKey: .awsRegion)
-        }
-    }
-
-    struct Attributes: Encodable {
-        var ApproximateReceiveCount: String
-        var SentTimestamp: String
-        var SenderId: String
-        var ApproximateFirstReceiveTimestamp: String
+    static func record(_ message: QueueService.ReceivedMessage, queueArn: String, region: String) -> String {
+        let attributes = object([
+            ("ApproximateReceiveCount", string(String(message.approximateReceiveCount))),
+            ("SentTimestamp", string(String(message.sentTimestamp))),
+            ("SenderId", string(message.senderId)),
+            ("ApproximateFirstReceiveTimestamp", string(String(message.approximateFirstReceiveTimestamp))),
+        ])
+        let messageAttributes = object(message.attributes.sorted { $0.key < $1.key }.map { ($0.key, attribute($0.value)) })
+        return object([
+            ("messageId", string(message.messageId)),
+            ("receiptHandle", string(message.receiptHandle)),
+            ("body", string(message.body)),
+            ("attributes", attributes),
+            ("messageAttributes", messageAttributes),
+            ("md5OfMessageAttributes", MessageDigest.md5(ofAttributes: message.attributes).map(string) ?? "null"),
+            ("md5OfBody", string(message.md5OfBody)),
+            ("eventSource", string("aws:sqs")),
+            ("eventSourceARN", string(queueArn)),
+            ("awsRegion", string(region)),
+        ])
     }
 
     /// A message attribute in the event's lower-camel-case shape (binary values in base64).
-    struct Attribute: Encodable {
-        var stringValue: String?
-        var binaryValue: String?
-        var stringListValues: [String] = []
-        var binaryListValues: [String] = []
-        var dataType: String
+    static func attribute(_ value: MessageAttributeValue) -> String {
+        var pairs: [(String, String)] = []
+        if let text = value.stringValue { pairs.append(("stringValue", string(text))) }
+        if let bytes = value.binaryValue { pairs.append(("binaryValue", string(Data(bytes).base64EncodedString()))) }
+        pairs += [("stringListValues", "[]"), ("binaryListValues", "[]"), ("dataType", string(value.dataType))]
+        return object(pairs)
+    }
 
-        init(_ value: MessageAttributeValue) {
-            stringValue = value.stringValue
-            binaryValue = value.binaryValue.map { Data($0).base64EncodedString() }
-            dataType = value.dataType
-        }
+    /// A JSON object from keys and already-encoded values, in the given order.
+    static func object(_ pairs: [(String, String)]) -> String {
+        "{" + pairs.map { string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// A JSON string literal.
+    static func string(_ text: String) -> String {
+        (try? encoder.encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
     }
 }
 
