@@ -199,6 +199,9 @@ def test_errors_match_aws(lambda_client, sqs, functions, side_effects, mappings)
     expect_error(lambda_client.create_event_source_mapping, "InvalidParameterValueException", 400,
                  f"Unsupported event source: Nimbus polls only Amazon SQS queues for now, not kinesis ({kinesis}).",
                  EventSourceArn=kinesis, FunctionName=name, StartingPosition="LATEST")
+    expect_error(lambda_client.create_event_source_mapping, "InvalidParameterValueException", 400,
+                 "FilterCriteria is not supported by Nimbus yet.", EventSourceArn=arn, FunctionName=name,
+                 FilterCriteria={"Filters": [{"Pattern": '{"body": {"a": ["b"]}}'}]})
     assert lambda_client.get_event_source_mapping(UUID=mapping)["BatchSize"] == 10, "a refused update changes nothing"
 
 

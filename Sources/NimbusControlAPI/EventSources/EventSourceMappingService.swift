@@ -168,6 +168,9 @@ public struct EventSourceMappingService: Sendable {
 
     /// botocore's constraints on the fields, reported as AWS's ValidationException.
     static func validate(_ input: EventSourceMappingInput) throws(LambdaError) {
+        if input.filterCriteria != nil {
+            throw LambdaError(.invalidParameterValue, "FilterCriteria is not supported by Nimbus yet.")
+        }
         var errors = ValidationErrors()
         if let value = input.batchSize {
             if value < 1 {

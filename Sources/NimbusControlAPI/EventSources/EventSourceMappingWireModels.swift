@@ -14,7 +14,10 @@ struct EventSourceMappingInput: Decodable {
     var scalingConfig: ScalingConfigWire?
     var startingPosition: String?
     var destinationConfig: DestinationConfigWire?
+    /// Event filtering is not implemented: its presence is refused rather than ignored.
+    var filterCriteria: DestinationConfigWire?
 
+    /// A field whose presence alone matters here.
     struct DestinationConfigWire: Decodable {}
 }
 
