@@ -153,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "NimbusControlAPITests",
             dependencies: [
-                "NimbusControlAPI", "NimbusCore",
+                "NimbusControlAPI", "NimbusCore", "NimbusQueues",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

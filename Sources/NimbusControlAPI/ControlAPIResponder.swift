@@ -28,11 +28,15 @@ public struct ControlAPIResponder: HTTPResponder {
     let urls: FunctionURLService?
     /// The SQS-compatible queue API, when served (see `ControlAPIResponder+Queues.swift`).
     let queues: QueueEndpoint?
+    /// Event source mappings (SQS); nil serves none.
+    let mappings: EventSourceMappingService?
 
     public init(
         functions: FunctionService, layers: LayerService, releases: ReleaseService, verifier: SigV4Verifier, logger: Logger,
-        access: ResourceAccess? = nil, urls: FunctionURLService? = nil, queues: QueueEndpoint? = nil
+        access: ResourceAccess? = nil, urls: FunctionURLService? = nil, queues: QueueEndpoint? = nil,
+        mappings: EventSourceMappingService? = nil
     ) {
+        self.mappings = mappings
         self.functions = functions
         self.layers = layers
         self.releases = releases
@@ -197,6 +201,9 @@ public struct ControlAPIResponder: HTTPResponder {
             return try functions.eventInvokeConfigs.list(name, marker: query["Marker"], maxItems: query["MaxItems"])
         case .invokeAsync(let name):
             return try await functions.invokeAsync(name, requestId: requestId, body: body)
+        case .eventSourceMappings(let method, let uuid):
+            guard let mappings else { throw Self.unknown(request, rawPath) }
+            return try mappings.respond(method: method, uuid: uuid, query: query, body: body, unknown: Self.unknown(request, rawPath))
         case .codeDownload, .unknown:
             throw LambdaError(.unknownOperation, "Unknown operation: \(request.method.rawValue) \(rawPath)", status: 404)
         }

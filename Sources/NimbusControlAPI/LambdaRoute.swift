@@ -59,6 +59,8 @@ enum LambdaRoute: Equatable, Sendable {
     case listEventInvokeConfigs(String)
     /// The deprecated InvokeAsync: `POST /2014-11-13/functions/{FunctionName}/invoke-async/`.
     case invokeAsync(String)
+    /// `/2015-03-31/event-source-mappings/[{UUID}]` (method, UUID).
+    case eventSourceMappings(method: String, uuid: String?)
     case unknown
 
     /// The operation name AWS uses in size-limit messages.
@@ -152,6 +154,8 @@ enum LambdaRoute: Equatable, Sendable {
             self = Self.eventInvokeConfigRoute(method: method, list: segments.count == 5 && segments[4] == "list", segments: segments.count, decoded(2))
         case ("POST", 4) where segments[0] == "2014-11-13" && segments[1] == "functions" && segments[3] == "invoke-async":
             self = .invokeAsync(decoded(2))
+        case (_, 2...3) where segments[0] == "2015-03-31" && segments[1] == "event-source-mappings":
+            self = .eventSourceMappings(method: method, uuid: segments.count == 3 ? decoded(2) : nil)
         default:
             self = .unknown
         }

@@ -138,6 +138,14 @@ public struct ResourceAccess: Sendable {
         case .updateEventInvokeConfig: "UpdateFunctionEventInvokeConfig"
         case .deleteEventInvokeConfig: "DeleteFunctionEventInvokeConfig"
         case .listEventInvokeConfigs: "ListFunctionEventInvokeConfigs"
+        case .eventSourceMappings(let method, let uuid):
+            switch (method, uuid) {
+            case ("POST", nil): "CreateEventSourceMapping"
+            case ("GET", nil): "ListEventSourceMappings"
+            case ("PUT", _): "UpdateEventSourceMapping"
+            case ("DELETE", _): "DeleteEventSourceMapping"
+            default: "GetEventSourceMapping"
+            }
         case .codeDownload, .unknown: nil
         }
     }

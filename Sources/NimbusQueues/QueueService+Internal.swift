@@ -11,6 +11,8 @@ extension QueueService {
         public var sentTimestamp: Int64
         public var approximateReceiveCount: Int
         public var approximateFirstReceiveTimestamp: Int64
+        /// The account that sent it (SQS's `SenderId`).
+        public var senderId: String = ""
     }
 
     private func queueName(arn: String) throws(QueueError) -> String {

@@ -83,15 +83,26 @@ public enum NimbusServer {
             service: "sqs",
             region: configuration.account.region
         )
+        let poller = EventSourcePoller(
+            store: EventSourceMappingStore(database: database), queues: queues, invoker: invoker,
+            region: configuration.account.region, logger: logger
+        )
+        let mappings = EventSourceMappingService(
+            account: configuration.account, registry: registry, queues: queues,
+            store: EventSourceMappingStore(database: database), changed: { poller.refresh() }
+        )
         let responder = ControlAPIResponder(
             functions: functions, layers: layers, releases: releases, verifier: verifier, logger: logger, access: access, urls: urls,
-            queues: QueueEndpoint(api: QueueAPI(service: queues), verifier: queueVerifier)
+            queues: QueueEndpoint(api: QueueAPI(service: queues), verifier: queueVerifier), mappings: mappings
         )
         let account = configuration.account
         return Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Nimbus"),
-            services: [sink, asyncInvoker, KeepAliveService(invoker: invoker, keepAlive: configuration.keepAlive, logger: logger)],
+            services: [
+                sink, asyncInvoker, KeepAliveService(invoker: invoker, keepAlive: configuration.keepAlive, logger: logger),
+                EventSourcePollerService(poller: poller),
+            ],
             onServerRunning: { channel in
                 invoker.startPrewarming()
                 let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? configuration.port)" } ?? ""

@@ -194,6 +194,9 @@ public final class NimbusDatabase: Sendable {
             try db.create(index: "queue_message_by_visibility", on: "queue_message", columns: ["queue", "visible_at", "seq"])
             try db.create(index: "queue_message_by_receipt", on: "queue_message", columns: ["receipt_handle"])
         }
+        migrator.registerMigration("v8: event source mappings") { db in
+            try EventSourceMappingStore.migrateV8(db)
+        }
         return migrator
     }
 }
