@@ -28,10 +28,13 @@ public struct ControlAPIResponder: HTTPResponder {
     let urls: FunctionURLService?
     /// The SQS-compatible queue API, when served (see `ControlAPIResponder+Queues.swift`).
     let queues: QueueEndpoint?
+    /// The EventBridge-compatible events API, when served (see `ControlAPIResponder+Events.swift`).
+    let events: EventsEndpoint?
 
     public init(
         functions: FunctionService, layers: LayerService, releases: ReleaseService, verifier: SigV4Verifier, logger: Logger,
-        access: ResourceAccess? = nil, urls: FunctionURLService? = nil, queues: QueueEndpoint? = nil
+        access: ResourceAccess? = nil, urls: FunctionURLService? = nil, queues: QueueEndpoint? = nil,
+        events: EventsEndpoint? = nil
     ) {
         self.functions = functions
         self.layers = layers
@@ -41,12 +44,16 @@ public struct ControlAPIResponder: HTTPResponder {
         self.access = access
         self.urls = urls
         self.queues = queues
+        self.events = events
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let requestId = UUID().uuidString.lowercased()
         if let queues, Self.isQueueRequest(request) {
             return await respondToQueueRequest(request, endpoint: queues, requestId: requestId)
+        }
+        if let events, Self.isEventsRequest(request) {
+            return await respondToEventsRequest(request, endpoint: events, requestId: requestId)
         }
         do {
             var response = try await handle(request, requestId: requestId, sourceIp: context.remoteAddress?.ipAddress ?? "127.0.0.1")

@@ -194,6 +194,26 @@ public final class NimbusDatabase: Sendable {
             try db.create(index: "queue_message_by_visibility", on: "queue_message", columns: ["queue", "visible_at", "seq"])
             try db.create(index: "queue_message_by_receipt", on: "queue_message", columns: ["receipt_handle"])
         }
+        // EventBridge rules and their targets (NimbusSchedules).
+        migrator.registerMigration("v9: schedules") { db in
+            try db.create(table: "event_rule") { t in
+                t.primaryKey("name", .text)
+                t.column("schedule_expression", .text)
+                t.column("event_pattern", .text)
+                t.column("state", .text).notNull()
+                t.column("description", .text)
+                t.column("role_arn", .text)
+                t.column("anchor", .integer).notNull()  // Unix seconds: when the schedule's clock started
+                t.column("last_fired", .integer)  // Unix seconds: the last slot fired, NULL before the first
+            }
+            try db.create(table: "event_target") { t in
+                t.column("rule", .text).notNull().references("event_rule", onDelete: .cascade)
+                t.column("id", .text).notNull()
+                t.column("arn", .text).notNull()
+                t.column("input", .text)
+                t.primaryKey(["rule", "id"])
+            }
+        }
         return migrator
     }
 }
