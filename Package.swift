@@ -160,7 +160,10 @@ let package = Package(
             dependencies: ["NimbusRuntimeAPI", "NimbusCore", .product(name: "NIOHTTP1", package: "swift-nio")]
         ),
         .testTarget(name: "NimbusQueuesTests", dependencies: ["NimbusQueues", "NimbusStore"]),
-        .testTarget(name: "NimbusSchedulesTests", dependencies: ["NimbusSchedules", "NimbusStore"]),
+        .testTarget(
+            name: "NimbusSchedulesTests",
+            dependencies: ["NimbusSchedules", "NimbusStore", "NimbusCore", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "NimbusSandboxTests", dependencies: ["NimbusSandbox"]),
         .testTarget(name: "NimbusInvokeTests", dependencies: ["NimbusInvoke"]),
         .testTarget(name: "NimbusAuthTests", dependencies: ["NimbusAuth"], exclude: ["make_vectors.py"]),

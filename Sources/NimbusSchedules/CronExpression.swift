@@ -63,20 +63,19 @@ public struct CronExpression: Sendable, Equatable {
                 step = value
             }
             let base = parts[0]
-            let low: Int
-            var high: Int
+            let bounds: (Int, Int)
             if base == "*" {
-                (low, high) = (range.lowerBound, range.upperBound)
+                bounds = (range.lowerBound, range.upperBound)
             } else if let dash = base.firstIndex(of: "-") {
                 guard let a = number(base[..<dash], range, names: names),
                       let b = number(base[base.index(after: dash)...], range, names: names), a <= b else { return nil }
-                (low, high) = (a, b)
+                bounds = (a, b)
             } else {
                 guard let a = number(base, range, names: names) else { return nil }
                 // `a/n` runs to the field's end.
-                (low, high) = (a, parts.count == 2 ? range.upperBound : a)
+                bounds = (a, parts.count == 2 ? range.upperBound : a)
             }
-            if parts.count == 2, base != "*", base.contains("-") == false { high = range.upperBound }
+            let (low, high) = bounds
             result.formUnion(stride(from: low, through: high, by: step))
         }
         return result.isEmpty ? nil : result
