@@ -15,7 +15,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from e2e_helpers import ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, UUID_RE, bootstrap_zip, expect_error, runtime_script, unique_token, wait_for
+from botocore.exceptions import ClientError
+
+from e2e_helpers import ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, UUID_RE, bootstrap_zip, runtime_script, unique_token, wait_for
 
 # Posts the whole event it receives to $SIDE_EFFECT_URL/$TOKEN.
 REPORT_EVENT = r"""
@@ -48,6 +50,21 @@ def rule(events):
         events.delete_rule(Name=name)
     except Exception:  # noqa: BLE001 - best effort
         pass
+
+
+def expect_error(fn, code: str, status: int, message: str | None = None, **kwargs) -> ClientError:
+    """The events API's error: botocore's code (from `__type`), status and message. (JSON 1.1
+    errors carry no `X-Amzn-ErrorType` header, unlike Lambda's REST errors.)"""
+    try:
+        result = fn(**kwargs)
+    except ClientError as e:
+        error = e.response["Error"]
+        assert (error["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]) == (code, status), e.response
+        assert error["Message"], e.response
+        if message is not None:
+            assert error["Message"] == message, f"message mismatch:\n expected: {message!r}\n      got: {error['Message']!r}"
+        return e
+    raise AssertionError(f"expected {code} ({status}) but the call succeeded: {result}")
 
 
 def rule_arn(name: str) -> str:
