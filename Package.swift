@@ -92,12 +92,24 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // EventBridge-compatible schedule rules (AWS JSON 1.1) that invoke functions, durable in SQLite.
+        .target(
+            name: "NimbusSchedules",
+            dependencies: [
+                "NimbusCore",
+                "NimbusStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The Lambda REST API: routing, SigV4, AWS-shaped JSON and errors.
         .target(
             name: "NimbusControlAPI",
             dependencies: [
                 "NimbusCore",
                 "NimbusQueues",
+                "NimbusSchedules",
                 "NimbusStore",
                 "NimbusInvoke",
                 "NimbusSandbox",
@@ -118,6 +130,7 @@ let package = Package(
                 "NimbusInvoke",
                 "NimbusControlAPI",
                 "NimbusQueues",
+                "NimbusSchedules",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -147,6 +160,10 @@ let package = Package(
             dependencies: ["NimbusRuntimeAPI", "NimbusCore", .product(name: "NIOHTTP1", package: "swift-nio")]
         ),
         .testTarget(name: "NimbusQueuesTests", dependencies: ["NimbusQueues", "NimbusStore"]),
+        .testTarget(
+            name: "NimbusSchedulesTests",
+            dependencies: ["NimbusSchedules", "NimbusStore", "NimbusCore", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "NimbusSandboxTests", dependencies: ["NimbusSandbox"]),
         .testTarget(name: "NimbusInvokeTests", dependencies: ["NimbusInvoke"]),
         .testTarget(name: "NimbusAuthTests", dependencies: ["NimbusAuth"], exclude: ["make_vectors.py"]),

@@ -30,11 +30,14 @@ public struct ControlAPIResponder: HTTPResponder {
     let queues: QueueEndpoint?
     /// Event source mappings (SQS); nil serves none.
     let mappings: EventSourceMappingService?
+    /// The EventBridge-compatible events API, when served (see `ControlAPIResponder+Events.swift`).
+    let events: EventsEndpoint?
 
     public init(
         functions: FunctionService, layers: LayerService, releases: ReleaseService, verifier: SigV4Verifier, logger: Logger,
         access: ResourceAccess? = nil, urls: FunctionURLService? = nil, queues: QueueEndpoint? = nil,
-        mappings: EventSourceMappingService? = nil
+        mappings: EventSourceMappingService? = nil,
+        events: EventsEndpoint? = nil
     ) {
         self.mappings = mappings
         self.functions = functions
@@ -45,12 +48,16 @@ public struct ControlAPIResponder: HTTPResponder {
         self.access = access
         self.urls = urls
         self.queues = queues
+        self.events = events
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let requestId = UUID().uuidString.lowercased()
         if let queues, Self.isQueueRequest(request) {
             return await respondToQueueRequest(request, endpoint: queues, requestId: requestId)
+        }
+        if let events, Self.isEventsRequest(request) {
+            return await respondToEventsRequest(request, endpoint: events, requestId: requestId)
         }
         do {
             var response = try await handle(request, requestId: requestId, sourceIp: context.remoteAddress?.ipAddress ?? "127.0.0.1")

@@ -8,6 +8,7 @@ import NimbusInvoke
 import NimbusQueues
 import NimbusRuntimeAPI
 import NimbusSandbox
+import NimbusSchedules
 import NimbusStore
 import ServiceLifecycle
 
@@ -83,6 +84,14 @@ public enum NimbusServer {
             service: "sqs",
             region: configuration.account.region
         )
+        // Rules, like queues, belong to the server's account: only its own key signs for `events`.
+        let eventsVerifier = SigV4Verifier(
+            credentials: [SigV4Credentials(accessKeyId: configuration.accessKeyId, secretAccessKey: configuration.secretAccessKey)],
+            service: "events",
+            region: configuration.account.region
+        )
+        let events = EventsService(account: configuration.account, database: database)
+        let scheduler = Scheduler(service: events, invoker: AsyncScheduledInvoker(asyncInvoker: asyncInvoker), logger: logger)
         let poller = EventSourcePoller(
             store: EventSourceMappingStore(database: database), queues: queues, invoker: invoker,
             region: configuration.account.region, logger: logger
@@ -93,14 +102,15 @@ public enum NimbusServer {
         )
         let responder = ControlAPIResponder(
             functions: functions, layers: layers, releases: releases, verifier: verifier, logger: logger, access: access, urls: urls,
-            queues: QueueEndpoint(api: QueueAPI(service: queues), verifier: queueVerifier), mappings: mappings
+            queues: QueueEndpoint(api: QueueAPI(service: queues), verifier: queueVerifier), mappings: mappings,
+            events: EventsEndpoint(api: EventsAPI(service: events), verifier: eventsVerifier)
         )
         let account = configuration.account
         return Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Nimbus"),
             services: [
-                sink, asyncInvoker, KeepAliveService(invoker: invoker, keepAlive: configuration.keepAlive, logger: logger),
+                sink, asyncInvoker, scheduler, KeepAliveService(invoker: invoker, keepAlive: configuration.keepAlive, logger: logger),
                 EventSourcePollerService(poller: poller),
             ],
             onServerRunning: { channel in

@@ -197,6 +197,26 @@ public final class NimbusDatabase: Sendable {
         migrator.registerMigration("v8: event source mappings") { db in
             try EventSourceMappingStore.migrateV8(db)
         }
+        // EventBridge rules and their targets (NimbusSchedules).
+        migrator.registerMigration("v9: schedules") { db in
+            try db.create(table: "event_rule") { t in
+                t.primaryKey("name", .text)
+                t.column("schedule_expression", .text)
+                t.column("event_pattern", .text)
+                t.column("state", .text).notNull()
+                t.column("description", .text)
+                t.column("role_arn", .text)
+                t.column("anchor", .integer).notNull()  // Unix seconds: when the schedule's clock started
+                t.column("last_fired", .integer)  // Unix seconds: the last slot fired, NULL before the first
+            }
+            try db.create(table: "event_target") { t in
+                t.column("rule", .text).notNull().references("event_rule", onDelete: .cascade)
+                t.column("id", .text).notNull()
+                t.column("arn", .text).notNull()
+                t.column("input", .text)
+                t.primaryKey(["rule", "id"])
+            }
+        }
         return migrator
     }
 }
