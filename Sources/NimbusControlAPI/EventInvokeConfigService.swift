@@ -63,20 +63,7 @@ struct EventInvokeConfigService: Sendable {
     }
 
     func list(_ rawName: String, marker: String?, maxItems: String?) throws(LambdaError) -> Response {
-        var limit = 50
-        if let maxItems {
-            guard let value = Int(maxItems) else {
-                throw LambdaError(.invalidParameterValue, "Value '\(maxItems)' at 'maxItems' is not a valid integer")
-            }
-            var errors = ValidationErrors()
-            if value < 1 {
-                errors.add(value: maxItems, at: "maxItems", constraint: "Member must have value greater than or equal to 1")
-            } else if value > 50 {
-                errors.add(value: maxItems, at: "maxItems", constraint: "Member must have value less than or equal to 50")
-            }
-            try errors.throwIfAny()
-            limit = value
-        }
+        let limit = try RequestChecks.maxItems(maxItems, max: 50) ?? 50
         let identifier = try FunctionIdentifier.parse(rawName)
         try identifier.checkScope(account)
         guard registry.get(identifier.name) != nil else { throw Self.functionDoesNotExist }

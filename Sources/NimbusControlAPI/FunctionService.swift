@@ -374,17 +374,12 @@ public struct FunctionService: Sendable {
     }
 
     private func unqualifiedName(_ rawName: String) throws(LambdaError) -> String {
-        let identifier = try FunctionIdentifier.parse(rawName)
-        try identifier.checkScope(account)
-        if identifier.qualifier != nil {
-            throw LambdaError(.invalidParameterValue, "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.")
-        }
-        return identifier.name
+        try RequestChecks.unqualifiedName(rawName, account: account)
     }
 
     private func checkRevision(_ expected: String?, _ configuration: FunctionConfiguration) throws(LambdaError) {
         if let expected, expected != configuration.revisionId {
-            throw LambdaError(.preconditionFailed, "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+            throw LambdaError.revisionMismatch
         }
     }
 
@@ -404,17 +399,6 @@ public struct FunctionService: Sendable {
 
     private func output(_ configuration: FunctionConfiguration, moment: FunctionConfigurationOutput.Moment, arnQualifier: String? = nil) -> FunctionConfigurationOutput {
         FunctionConfigurationOutput(configuration, account: account, codeSHA256Base64: configuration.codeSHA256Base64, moment: moment, arnQualifier: arnQualifier)
-    }
-
-    static func base64(hex: String) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(hex.utf8.count / 2)
-        var index = hex.startIndex
-        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
-            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
-            index = next
-        }
-        return Data(bytes).base64EncodedString()
     }
 
     /// ListFunctions markers are opaque to clients: base64 of the last name returned.

@@ -228,7 +228,7 @@ public struct LayerService: Sendable {
         LayerVersionOutput(
             version, account: account,
             location: "http://\(host ?? "127.0.0.1")/_nimbus/code/\(version.codeSHA256Hex).zip",
-            codeSHA256Base64: FunctionService.base64(hex: version.codeSHA256Hex)
+            codeSHA256Base64: CodeDigest.base64(hex: version.codeSHA256Hex)
         )
     }
 

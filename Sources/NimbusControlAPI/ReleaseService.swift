@@ -273,12 +273,7 @@ public struct ReleaseService: Sendable {
     // MARK: Helpers
 
     private func unqualifiedName(_ rawName: String) throws(LambdaError) -> String {
-        let identifier = try FunctionIdentifier.parse(rawName)
-        try identifier.checkScope(account)
-        if identifier.qualifier != nil {
-            throw LambdaError(.invalidParameterValue, "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.")
-        }
-        return identifier.name
+        try RequestChecks.unqualifiedName(rawName, account: account)
     }
 
     private func output(_ configuration: FunctionConfiguration, moment: FunctionConfigurationOutput.Moment, arnQualifier: String? = nil) -> FunctionConfigurationOutput {
@@ -288,17 +283,7 @@ public struct ReleaseService: Sendable {
     /// Marker/MaxItems paging over items in their listed order; the marker is the last
     /// key returned.
     static func page<T>(_ items: [T], query: [String: String], key: (T) -> String) throws(LambdaError) -> ([T], String?) {
-        var limit = 50
-        if let raw = query["MaxItems"] {
-            guard let value = Int(raw) else {
-                throw LambdaError(.invalidParameterValue, "Value '\(raw)' at 'maxItems' is not a valid integer")
-            }
-            var errors = ValidationErrors()
-            if value < 1 { errors.add(value: raw, at: "maxItems", constraint: "Member must have value greater than or equal to 1") }
-            if value > 10000 { errors.add(value: raw, at: "maxItems", constraint: "Member must have value less than or equal to 10000") }
-            try errors.throwIfAny()
-            limit = min(value, 10000)
-        }
+        let limit = try RequestChecks.maxItems(query["MaxItems"], max: 10000) ?? 50
         var start = 0
         if let marker = query["Marker"], let index = items.firstIndex(where: { key($0) == marker }) {
             start = index + 1

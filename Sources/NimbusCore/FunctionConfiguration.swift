@@ -88,16 +88,7 @@ public struct FunctionConfiguration: Sendable, Equatable {
     public var layerSHA256Hexes: [String] { layers.map(\.codeSHA256Hex) }
 
     /// The code's SHA-256 in base64, as the API reports `CodeSha256`.
-    public var codeSHA256Base64: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(codeSHA256Hex.utf8.count / 2)
-        var index = codeSHA256Hex.startIndex
-        while index < codeSHA256Hex.endIndex, let next = codeSHA256Hex.index(index, offsetBy: 2, limitedBy: codeSHA256Hex.endIndex) {
-            bytes.append(UInt8(codeSHA256Hex[index..<next], radix: 16) ?? 0)
-            index = next
-        }
-        return Data(bytes).base64EncodedString()
-    }
+    public var codeSHA256Base64: String { CodeDigest.base64(hex: codeSHA256Hex) }
 
     /// Marks a change: a new RevisionId and LastModified, as every AWS update does.
     public mutating func touch(now: Date = Date()) {
@@ -162,5 +153,20 @@ public struct FunctionConfigurationUpdate: Sendable, Equatable {
         if let environment { configuration.environment = environment }
         if let layers { configuration.layers = layers }
         if let deadLetterTargetArn { configuration.deadLetterTargetArn = deadLetterTargetArn.isEmpty ? nil : deadLetterTargetArn }
+    }
+}
+
+/// Code digests as the API shows them.
+public enum CodeDigest {
+    /// A hex SHA-256 (the code store's address) in base64 (`CodeSha256`).
+    public static func base64(hex: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(hex.utf8.count / 2)
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return Data(bytes).base64EncodedString()
     }
 }

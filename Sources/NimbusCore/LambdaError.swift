@@ -78,6 +78,9 @@ extension LambdaError {
         LambdaError(.tooManyRequests, "Rate Exceeded.", reason: reason, retryAfterSeconds: 1)
     }
 
+    /// RevisionId precondition failure, AWS's wording for functions and aliases.
+    public static let revisionMismatch = LambdaError(.preconditionFailed, "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+
     /// A failure inside Nimbus. The message never carries internal detail.
     public static let internalFailure = LambdaError(.service, "An internal error occurred. Please try again.")
 }

@@ -157,7 +157,3 @@ extension FunctionRegistry {
     }
 }
 
-extension LambdaError {
-    /// RevisionId precondition failure, AWS's wording for functions and aliases.
-    public static let revisionMismatch = LambdaError(.preconditionFailed, "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
-}

@@ -112,20 +112,7 @@ public struct EventSourceMappingService: Sendable {
     }
 
     func list(eventSourceArn: String?, functionName: String?, marker: String?, maxItems: String?) throws(LambdaError) -> Response {
-        var limit = 100
-        if let maxItems {
-            guard let value = Int(maxItems) else {
-                throw LambdaError(.invalidParameterValue, "Value '\(maxItems)' at 'maxItems' is not a valid integer")
-            }
-            var errors = ValidationErrors()
-            if value < 1 {
-                errors.add(value: maxItems, at: "maxItems", constraint: "Member must have value greater than or equal to 1")
-            } else if value > 10_000 {
-                errors.add(value: maxItems, at: "maxItems", constraint: "Member must have value less than or equal to 10000")
-            }
-            try errors.throwIfAny()
-            limit = value
-        }
+        let limit = try RequestChecks.maxItems(maxItems, max: 10_000) ?? 100
         var filter: (name: String, qualifier: String?)?
         if let functionName {
             let identifier = try FunctionIdentifier.parse(functionName)

@@ -92,17 +92,7 @@ public struct FunctionURLService: Sendable {
     }
 
     func list(_ rawName: String, query: [String: String], host: String?) throws(LambdaError) -> Response {
-        var limit = 50
-        if let maxItems = query["MaxItems"] {
-            guard let value = Int(maxItems) else {
-                throw LambdaError(.invalidParameterValue, "Value '\(maxItems)' at 'maxItems' is not a valid integer")
-            }
-            var errors = ValidationErrors()
-            if value < 1 { errors.add(value: maxItems, at: "maxItems", constraint: "Member must have value greater than or equal to 1") }
-            if value > 50 { errors.add(value: maxItems, at: "maxItems", constraint: "Member must have value less than or equal to 50") }
-            try errors.throwIfAny()
-            limit = value
-        }
+        let limit = try RequestChecks.maxItems(query["MaxItems"], max: 50) ?? 50
         let (name, _) = try target(rawName, qualifier: nil, missing: Self.noFunction)
         let all = try read { () throws(StoreError) in try store.list(name) }
         let start = query["Marker"].flatMap { Data(base64Encoded: $0) }.flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
