@@ -116,15 +116,16 @@ public final class FunctionRegistry: Sendable {
         var reservedConcurrency: Int?
     }
 
-    /// The environment pool for an invocation of `qualifier`; for a weighted alias, `roll`
-    /// (uniform in 0..<1) picks the version. Nil when the function or qualifier is unknown.
-    func snapshot(_ name: String, qualifier: String? = nil, roll: Double = 0) -> Snapshot? {
+    /// The environment pool for an invocation of `qualifier`; for an alias, `roll` (uniform
+    /// in 0..<1, drawn only for an alias) picks the version. Nil when the function or
+    /// qualifier is unknown.
+    func snapshot(_ name: String, qualifier: String? = nil, roll: () -> Double = { 0 }) -> Snapshot? {
         entries.withLock { entries in
             guard let entry = entries[name] else { return nil }
             var target = qualifier ?? FunctionConfiguration.latest
             if AliasRules.isAliasName(target) {
                 guard let alias = entry.aliases[target] else { return nil }
-                target = alias.route(roll: roll)
+                target = alias.route(roll: roll())
             }
             guard let version = entry.version(target) else { return nil }
             return Snapshot(configuration: version.configuration, pool: version.pool, generation: version.pool.generation,

@@ -80,7 +80,7 @@ public final class Invoker: Sendable {
     /// one of its versions by weight).
     public func invoke(_ request: InvokeRequest) async throws(LambdaError) -> InvokeResult {
         let qualifier = request.qualifier.flatMap { $0 == FunctionConfiguration.latest ? nil : $0 }
-        guard let entry = registry.snapshot(request.functionName, qualifier: qualifier, roll: Double.random(in: 0..<1)) else {
+        guard let entry = registry.snapshot(request.functionName, qualifier: qualifier, roll: { Double.random(in: 0..<1) }) else {
             let arn = qualifier.map { context.account.functionArn(request.functionName, qualifier: $0) }
             throw .functionNotFound(arn ?? context.account.functionArn(request.functionName))
         }
