@@ -6,6 +6,7 @@ import NimbusControlAPI
 import NimbusCore
 import NimbusInvoke
 import NimbusQueues
+import NimbusStreams
 import NimbusRuntimeAPI
 import NimbusSandbox
 import NimbusSchedules
@@ -92,12 +93,13 @@ public enum NimbusServer {
         )
         let events = EventsService(account: configuration.account, database: database)
         let scheduler = Scheduler(service: events, invoker: AsyncScheduledInvoker(asyncInvoker: asyncInvoker), logger: logger)
+        let streams = StreamService(account: configuration.account, database: database)
         let poller = EventSourcePoller(
-            store: EventSourceMappingStore(database: database), queues: queues, invoker: invoker,
-            region: configuration.account.region, logger: logger
+            store: EventSourceMappingStore(database: database), queues: queues, streams: streams, invoker: invoker,
+            registry: registry, account: configuration.account, logger: logger
         )
         let mappings = EventSourceMappingService(
-            account: configuration.account, registry: registry, queues: queues,
+            account: configuration.account, registry: registry, queues: queues, streams: streams,
             store: EventSourceMappingStore(database: database), changed: { poller.refresh() }
         )
         let responder = ControlAPIResponder(

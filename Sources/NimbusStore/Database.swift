@@ -217,6 +217,10 @@ public final class NimbusDatabase: Sendable {
                 t.primaryKey(["rule", "id"])
             }
         }
+        // Stream settings, filters and shard checkpoints of event source mappings.
+        migrator.registerMigration("v11: stream event source mappings") { db in
+            try EventSourceMappingStore.migrateV11(db)
+        }
         return migrator
     }
 }

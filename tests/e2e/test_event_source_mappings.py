@@ -341,3 +341,49 @@ def test_mappings_survive_kill_9_and_lose_nothing(server_factory, side_effects):
     sent.add(sqs.send_message(QueueUrl=url, MessageBody="after restart")["MessageId"])
     wait_for(lambda: sent <= {r["messageId"] for r in records(side_effects, token)}, timeout=40, what="every message delivered")
     wait_for(lambda: counts(sqs, url) == (0, 0), timeout=15, what="the queue to be empty")
+
+
+# (recorded test id, a body that matches, one that does not); the patterns come from the recording.
+FILTER_CASES = [
+    ("single-filter", {"testItem": "test24"}, {"testItem": "test25"}),
+    ("or-filter", {"testItem": "test45"}, {"testItem": "test46"}),
+    ("and-filter", {"testItem": "test45", "test2": "go"}, {"testItem": "test45", "test2": "stop"}),
+    ("exists-filter", {"test2": "7411"}, {"test3": "7411"}),
+    ("numeric-bigger", {"my-number": 101}, {"my-number": 100}),
+    ("numeric-smaller", {"my-number": 99}, {"my-number": 100}),
+    ("numeric-range", {"my-number": 100}, {"my-number": 200}),
+    ("numeric-prefix", {"test2": "us-1-48454"}, {"test2": "us-2-48454"}),
+    ("prefix", {"my-key": "yes-value"}, "yes-value as plain text"),
+]
+
+
+def test_filter_criteria_deliver_only_matching_messages_and_delete_the_rest(lambda_client, sqs, functions, side_effects, mappings):
+    name, token = make_function(functions, side_effects)
+    queues = {}
+    for case, matching, not_matching in FILTER_CASES:
+        recorded = load_snapshot(SNAPSHOT, f"test_sqs_event_filter[{case}]")
+        criteria = recorded["create_event_source_mapping_response"]["FilterCriteria"]
+        wire = {"Filters": [{"Pattern": json.dumps(f["Pattern"])} for f in criteria["Filters"]]}
+        url, arn = make_queue(sqs, "filter")
+        resp = create(lambda_client, mappings, EventSourceArn=arn, FunctionName=name, FilterCriteria=wire)
+        assert json.loads(resp["FilterCriteria"]["Filters"][0]["Pattern"]) == criteria["Filters"][0]["Pattern"]
+        expected = recorded["invocation_events"][0]["Records"][0]["body"]
+        queues[arn] = (url, json.dumps(matching), expected)
+        for body in (matching, not_matching):
+            sqs.send_message(QueueUrl=url, MessageBody=body if isinstance(body, str) else json.dumps(body))
+    wait_for(lambda: {r["eventSourceARN"] for r in records(side_effects, token)} == set(queues), timeout=30,
+             what="one delivery per queue")
+    for arn, (url, matching, expected) in queues.items():
+        wait_for(lambda: counts(sqs, url) == (0, 0), timeout=15, what="both messages gone (one delivered, one filtered out)")
+        got = [r["body"] for r in records(side_effects, token) if r["eventSourceARN"] == arn]
+        assert got == [matching] and json.loads(got[0]) == expected
+
+
+def test_invalid_filter_patterns_are_refused_as_aws_does(lambda_client, sqs, functions, side_effects, mappings):
+    name, _ = make_function(functions, side_effects)
+    _, arn = make_queue(sqs, "badfilter")
+    recorded = load_snapshot(SNAPSHOT, "test_sqs_invalid_event_filter[simple string]")["create_event_source_mapping_exception"]
+    for pattern in ("simple string", "{\"body\": \"not-a-list\"}", "{\"body\": {\"n\": [{\"numeric\": [\">\"]}]}}", "{not json"):
+        expect_error(lambda_client.create_event_source_mapping, recorded["Error"]["Code"], 400, recorded["Error"]["Message"],
+                     EventSourceArn=arn, FunctionName=name, FilterCriteria={"Filters": [{"Pattern": pattern}]})
+    assert lambda_client.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"] == []

@@ -5,26 +5,30 @@ import NimbusCore
 import NimbusInvoke
 import NimbusQueues
 import NimbusStore
+import NimbusStreams
 
-/// Create/Get/Update/Delete/ListEventSourceMappings, for Nimbus's SQS queues only.
+/// Create/Get/Update/Delete/ListEventSourceMappings, for Nimbus's SQS queues and
+/// Kinesis streams.
 ///
 /// Checks run in AWS's order: the event source ARN, request constraints
-/// (ValidationException), the function, the queue, then SQS's batching rule and duplicates.
+/// (ValidationException), the function, the source, then batching rules and duplicates.
 public struct EventSourceMappingService: Sendable {
     let account: Account
     let registry: FunctionRegistry
     let queues: QueueService
+    let streams: StreamService
     let store: EventSourceMappingStore
     /// Called after every change, so that pollers start, change or stop at once.
     let changed: @Sendable () -> Void
 
     public init(
-        account: Account, registry: FunctionRegistry, queues: QueueService, store: EventSourceMappingStore,
+        account: Account, registry: FunctionRegistry, queues: QueueService, streams: StreamService, store: EventSourceMappingStore,
         changed: @escaping @Sendable () -> Void
     ) {
         self.account = account
         self.registry = registry
         self.queues = queues
+        self.streams = streams
         self.store = store
         self.changed = changed
     }
@@ -37,7 +41,7 @@ public struct EventSourceMappingService: Sendable {
         guard let arn = input.eventSourceArn, !arn.isEmpty else {
             throw LambdaError(.invalidParameterValue, "Unrecognized event source.")
         }
-        try Self.checkSource(arn)
+        let kind = try Self.checkSource(arn)
         try Self.validate(input)
         guard let rawName = input.functionName else {
             var errors = ValidationErrors()
@@ -46,6 +50,18 @@ public struct EventSourceMappingService: Sendable {
             throw Self.functionDoesNotExist
         }
         let (name, qualifier) = try function(rawName)
+        let filters = try Self.filterPatterns(input.filterCriteria, source: kind == .stream ? .kinesis : .sqs) ?? []
+        switch kind {
+        case .queue:
+            return try createQueueMapping(input, arn: arn, rawName: rawName, name: name, qualifier: qualifier, filters: filters)
+        case .stream:
+            return try createStreamMapping(input, arn: arn, rawName: rawName, name: name, qualifier: qualifier, filters: filters)
+        }
+    }
+
+    private func createQueueMapping(
+        _ input: EventSourceMappingInput, arn: String, rawName: String, name: String, qualifier: String?, filters: [String]
+    ) throws(LambdaError) -> Response {
         if input.destinationConfig != nil {
             throw LambdaError(.invalidParameterValue, "Unsupported DestinationConfig parameter for given event source mapping type.")
         }
@@ -59,7 +75,7 @@ public struct EventSourceMappingService: Sendable {
             uuid: UUID().uuidString.lowercased(), eventSourceArn: arn, functionName: name, qualifier: qualifier,
             batchSize: input.batchSize ?? 10, maximumBatchingWindowInSeconds: input.maximumBatchingWindowInSeconds ?? 0,
             enabled: input.enabled ?? true, functionResponseTypes: input.functionResponseTypes ?? [],
-            maximumConcurrency: input.scalingConfig?.maximumConcurrency, lastModified: Date()
+            maximumConcurrency: input.scalingConfig?.maximumConcurrency, lastModified: Date(), filterPatterns: filters
         )
         try Self.checkBatching(record)
         if let existing = try all().first(where: { $0.eventSourceArn == arn && $0.functionName == name && $0.qualifier == qualifier }) {
@@ -69,6 +85,67 @@ public struct EventSourceMappingService: Sendable {
             )
         }
         try save(record)
+        return try WireCoding.json(
+            EventSourceMappingOutput(record, account: account, state: record.enabled ? "Creating" : "Disabled"), status: .accepted)
+    }
+
+    /// A Kinesis mapping: its starting point is fixed per shard now, so that records put
+    /// after this call returns are delivered even with `LATEST`.
+    private func createStreamMapping(
+        _ input: EventSourceMappingInput, arn: String, rawName: String, name: String, qualifier: String?, filters: [String]
+    ) throws(LambdaError) -> Response {
+        guard let position = input.startingPosition else {
+            throw LambdaError(
+                .invalidParameterValue,
+                "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.")
+        }
+        if input.scalingConfig != nil {
+            throw LambdaError(.invalidParameterValue, "Unsupported ScalingConfig parameter for given event source mapping type.")
+        }
+        var timestamp: Date?
+        if position == "AT_TIMESTAMP" {
+            guard let seconds = input.startingPositionTimestamp else {
+                throw LambdaError(.invalidParameterValue, "StartingPositionTimestamp must be provided when StartingPosition is AT_TIMESTAMP.")
+            }
+            timestamp = Date(timeIntervalSince1970: seconds)
+        }
+        let settings = StreamMappingSettings(
+            startingPosition: position, startingPositionTimestamp: timestamp,
+            maximumRetryAttempts: input.maximumRetryAttempts ?? -1, maximumRecordAgeInSeconds: input.maximumRecordAgeInSeconds ?? -1,
+            bisectBatchOnFunctionError: input.bisectBatchOnFunctionError ?? false,
+            parallelizationFactor: input.parallelizationFactor ?? 1,
+            onFailureDestination: try onFailureDestination(input.destinationConfig, function: name),
+            tumblingWindowInSeconds: input.tumblingWindowInSeconds ?? 0
+        )
+        try Self.checkRecordAge(settings.maximumRecordAgeInSeconds)
+        guard streams.streamExists(arn: arn) else { throw LambdaError(.invalidParameterValue, "Stream not found: \(arn)") }
+        let record = EventSourceMappingRecord(
+            uuid: UUID().uuidString.lowercased(), eventSourceArn: arn, functionName: name, qualifier: qualifier,
+            batchSize: input.batchSize ?? 100, maximumBatchingWindowInSeconds: input.maximumBatchingWindowInSeconds ?? 0,
+            enabled: input.enabled ?? true, functionResponseTypes: input.functionResponseTypes ?? [],
+            maximumConcurrency: nil, lastModified: Date(), filterPatterns: filters, stream: settings
+        )
+        if let existing = try all().first(where: { $0.eventSourceArn == arn && $0.functionName == name && $0.qualifier == qualifier }) {
+            throw LambdaError(
+                .resourceConflict,
+                "The event source arn (\" \(arn) \") and function (\" \(rawName) \") provided mapping already exists. Please update or delete the existing mapping with UUID \(existing.uuid)"
+            )
+        }
+        let start: StreamStartingPoint = switch position {
+        case "LATEST": .latest
+        case "AT_TIMESTAMP": .atTimestamp(timestamp ?? Date())
+        default: .trimHorizon
+        }
+        var checkpoints: [String: String?] = [:]
+        do {
+            for shard in try streams.shardIds(streamArn: arn) {
+                checkpoints[shard] = .some(try streams.checkpoint(streamArn: arn, shardId: shard, start: start))
+            }
+        } catch {
+            throw LambdaError(.invalidParameterValue, "Stream not found: \(arn)")
+        }
+        do { try store.save(record, checkpoints: checkpoints) } catch { throw .internalFailure }
+        changed()
         return try WireCoding.json(
             EventSourceMappingOutput(record, account: account, state: record.enabled ? "Creating" : "Disabled"), status: .accepted)
     }
@@ -84,8 +161,23 @@ public struct EventSourceMappingService: Sendable {
         if let rawName = input.functionName {
             (record.functionName, record.qualifier) = try function(rawName)
         }
-        if input.destinationConfig != nil {
+        if var stream = record.stream {
+            if input.scalingConfig != nil {
+                throw LambdaError(.invalidParameterValue, "Unsupported ScalingConfig parameter for given event source mapping type.")
+            }
+            if let value = input.destinationConfig { stream.onFailureDestination = try onFailureDestination(value, function: record.functionName) }
+            if let value = input.maximumRetryAttempts { stream.maximumRetryAttempts = value }
+            if let value = input.maximumRecordAgeInSeconds { stream.maximumRecordAgeInSeconds = value }
+            if let value = input.bisectBatchOnFunctionError { stream.bisectBatchOnFunctionError = value }
+            if let value = input.parallelizationFactor { stream.parallelizationFactor = value }
+            if let value = input.tumblingWindowInSeconds { stream.tumblingWindowInSeconds = value }
+            try Self.checkRecordAge(stream.maximumRecordAgeInSeconds)
+            record.stream = stream
+        } else if input.destinationConfig != nil {
             throw LambdaError(.invalidParameterValue, "Unsupported DestinationConfig parameter for given event source mapping type.")
+        }
+        if let patterns = try Self.filterPatterns(input.filterCriteria, source: record.stream == nil ? .sqs : .kinesis) {
+            record.filterPatterns = patterns
         }
         let wasEnabled = record.enabled
         if let value = input.batchSize { record.batchSize = value }
@@ -93,7 +185,7 @@ public struct EventSourceMappingService: Sendable {
         if let value = input.functionResponseTypes { record.functionResponseTypes = value }
         if let value = input.scalingConfig { record.maximumConcurrency = value.maximumConcurrency }
         if let value = input.enabled { record.enabled = value }
-        try Self.checkBatching(record)
+        if record.stream == nil { try Self.checkBatching(record) }
         record.lastModified = Date()
         try save(record)
         let state = switch (wasEnabled, record.enabled) {
@@ -136,17 +228,21 @@ public struct EventSourceMappingService: Sendable {
 
     // MARK: Checks
 
-    /// Only this account's SQS queues are polled; Kinesis, DynamoDB streams and Kafka are not yet.
-    static func checkSource(_ arn: String) throws(LambdaError) {
+    enum SourceKind { case queue, stream }
+
+    /// Nimbus polls its own SQS queues and Kinesis streams; DynamoDB streams, Kafka and MQ are not supported.
+    static func checkSource(_ arn: String) throws(LambdaError) -> SourceKind {
         let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == "arn" else { throw LambdaError(.invalidParameterValue, "Unrecognized event source.") }
         switch parts[2] {
         case "sqs":
-            return
-        case "kinesis", "dynamodb", "kafka", "mq":
+            return .queue
+        case "kinesis":
+            return .stream
+        case "dynamodb", "kafka", "mq":
             throw LambdaError(
                 .invalidParameterValue,
-                "Unsupported event source: Nimbus polls only Amazon SQS queues for now, not \(parts[2]) (\(arn))."
+                "Unsupported event source: Nimbus polls only Amazon SQS queues and Kinesis streams, not \(parts[2]) (\(arn))."
             )
         default:
             throw LambdaError(.invalidParameterValue, "Unrecognized event source.")
@@ -155,10 +251,10 @@ public struct EventSourceMappingService: Sendable {
 
     /// botocore's constraints on the fields, reported as AWS's ValidationException.
     static func validate(_ input: EventSourceMappingInput) throws(LambdaError) {
-        if input.filterCriteria != nil {
-            throw LambdaError(.invalidParameterValue, "FilterCriteria is not supported by Nimbus yet.")
-        }
         var errors = ValidationErrors()
+        if let value = input.startingPosition, !["LATEST", "AT_TIMESTAMP", "TRIM_HORIZON"].contains(value) {
+            errors.add(value: value, at: "startingPosition", constraint: "Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]")
+        }
         if let value = input.batchSize {
             if value < 1 {
                 errors.add(value: String(value), at: "batchSize", constraint: "Member must have value greater than or equal to 1")
@@ -182,6 +278,13 @@ public struct EventSourceMappingService: Sendable {
                     constraint: "Member must satisfy constraint: [Member must satisfy enum value set: [ReportBatchItemFailures]]")
             }
         }
+        Self.checkRange(input.maximumRetryAttempts, -1...10_000, at: "maximumRetryAttempts", into: &errors)
+        Self.checkRange(input.maximumRecordAgeInSeconds, -1...604_800, at: "maximumRecordAgeInSeconds", into: &errors)
+        Self.checkRange(input.parallelizationFactor, 1...10, at: "parallelizationFactor", into: &errors)
+        Self.checkRange(input.tumblingWindowInSeconds, 0...900, at: "tumblingWindowInSeconds", into: &errors)
+        for (index, filter) in (input.filterCriteria?.filters ?? []).enumerated() where (filter.pattern?.count ?? 0) > 4096 {
+            errors.add(value: filter.pattern, at: "filterCriteria.filters.\(index + 1).member.pattern", constraint: "Member must have length less than or equal to 4096")
+        }
         if let value = input.scalingConfig?.maximumConcurrency {
             if value < 2 {
                 errors.add(value: String(value), at: "scalingConfig.maximumConcurrency", constraint: "Member must have value greater than or equal to 2")
@@ -190,6 +293,50 @@ public struct EventSourceMappingService: Sendable {
             }
         }
         try errors.throwIfAny()
+    }
+
+    private static func checkRange(_ value: Int?, _ range: ClosedRange<Int>, at field: String, into errors: inout ValidationErrors) {
+        guard let value else { return }
+        if value < range.lowerBound {
+            errors.add(value: String(value), at: field, constraint: "Member must have value greater than or equal to \(range.lowerBound)")
+        } else if value > range.upperBound {
+            errors.add(value: String(value), at: field, constraint: "Member must have value less than or equal to \(range.upperBound)")
+        }
+    }
+
+    /// Lambda discards records by age only from one minute up (-1 turns it off).
+    static func checkRecordAge(_ seconds: Int) throws(LambdaError) {
+        if seconds != -1 && seconds < 60 {
+            // Unverified wording: AWS documents the 60-second minimum but no recording has the message.
+            throw LambdaError(.invalidParameterValue, "MaximumRecordAgeInSeconds must be -1 (no limit) or between 60 and 604800.")
+        }
+    }
+
+    /// The FilterCriteria's pattern texts, each checked; nil when the request has none.
+    static func filterPatterns(_ criteria: FilterCriteriaWire?, source: FilterCriteria.Source) throws(LambdaError) -> [String]? {
+        guard let criteria else { return nil }
+        let patterns = (criteria.filters ?? []).compactMap(\.pattern)
+        _ = try FilterCriteria(patterns: patterns, source: source)
+        return patterns
+    }
+
+    /// A stream mapping's on-failure destination: one of Nimbus's SQS queues (SNS and S3
+    /// destinations have no service in Nimbus). An empty config clears it.
+    private func onFailureDestination(_ config: DestinationConfigWire?, function: String) throws(LambdaError) -> String? {
+        if let success = config?.onSuccess?.destination, !success.isEmpty {
+            throw LambdaError(.invalidParameterValue, "Unsupported DestinationConfig parameter for given event source mapping type.")
+        }
+        guard let destination = config?.onFailure?.destination, !destination.isEmpty else { return nil }
+        let parts = destination.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn", parts[2] == "sqs" else {
+            throw LambdaError(
+                .invalidParameterValue,
+                "The destination ARN \(destination) is invalid. Nimbus delivers stream failure records only to its own SQS queues.")
+        }
+        guard queues.queueExists(arn: destination) else {
+            throw LambdaError(.invalidParameterValue, "The destination ARN \(destination) is invalid. The queue does not exist.")
+        }
+        return destination
     }
 
     /// SQS's own rule: a batch larger than one receive needs a window to be gathered in.

@@ -13,25 +13,44 @@ struct EventSourceMappingInput: Decodable {
     var functionResponseTypes: [String]?
     var scalingConfig: ScalingConfigWire?
     var startingPosition: String?
+    /// Epoch seconds, as botocore sends a `timestamp` in JSON.
+    var startingPositionTimestamp: Double?
     var destinationConfig: DestinationConfigWire?
-    /// Event filtering is not implemented: its presence is refused rather than ignored.
-    var filterCriteria: DestinationConfigWire?
-
-    /// A field whose presence alone matters here.
-    struct DestinationConfigWire: Decodable {}
+    var filterCriteria: FilterCriteriaWire?
+    var maximumRetryAttempts: Int?
+    var maximumRecordAgeInSeconds: Int?
+    var bisectBatchOnFunctionError: Bool?
+    var parallelizationFactor: Int?
+    var tumblingWindowInSeconds: Int?
 }
 
 struct ScalingConfigWire: Codable {
     var maximumConcurrency: Int?
 }
 
-/// EventSourceMappingConfiguration, as AWS returns it for an SQS mapping.
+struct DestinationConfigWire: Codable {
+    struct Target: Codable {
+        var destination: String?
+    }
+    var onFailure: Target?
+    var onSuccess: Target?
+}
+
+struct FilterCriteriaWire: Codable {
+    struct Filter: Codable {
+        var pattern: String?
+    }
+    var filters: [Filter]?
+}
+
+/// EventSourceMappingConfiguration, as AWS returns it for a queue or a stream mapping.
 struct EventSourceMappingOutput: Encodable {
     /// Encoded as `UUID` (the key strategy upper-cases the first letter).
     var uUID: String
     var batchSize: Int
     var eventSourceArn: String
     var eventSourceMappingArn: String
+    var filterCriteria: FilterCriteriaWire?
     var functionArn: String
     var functionResponseTypes: [String]
     /// Epoch seconds, as botocore's `timestamp` in JSON.
@@ -40,12 +59,25 @@ struct EventSourceMappingOutput: Encodable {
     var scalingConfig: ScalingConfigWire?
     var state: String
     var stateTransitionReason: String
+    // Stream mappings only.
+    var bisectBatchOnFunctionError: Bool?
+    var destinationConfig: DestinationConfigWire?
+    var lastProcessingResult: String?
+    var maximumRecordAgeInSeconds: Int?
+    var maximumRetryAttempts: Int?
+    var parallelizationFactor: Int?
+    var startingPosition: String?
+    var startingPositionTimestamp: Double?
+    var tumblingWindowInSeconds: Int?
 
     init(_ record: EventSourceMappingRecord, account: Account, state: String) {
         uUID = record.uuid
         batchSize = record.batchSize
         eventSourceArn = record.eventSourceArn
         eventSourceMappingArn = "arn:\(account.partition):lambda:\(account.region):\(account.id):event-source-mapping:\(record.uuid)"
+        if !record.filterPatterns.isEmpty {
+            filterCriteria = FilterCriteriaWire(filters: record.filterPatterns.map { FilterCriteriaWire.Filter(pattern: $0) })
+        }
         functionArn = record.qualifier.map { account.functionArn(record.functionName, qualifier: $0) } ?? account.functionArn(record.functionName)
         functionResponseTypes = record.functionResponseTypes
         lastModified = record.lastModified.timeIntervalSince1970
@@ -53,6 +85,19 @@ struct EventSourceMappingOutput: Encodable {
         scalingConfig = record.maximumConcurrency.map { ScalingConfigWire(maximumConcurrency: $0) }
         self.state = state
         stateTransitionReason = "USER_INITIATED"
+        if let stream = record.stream {
+            // As recorded against AWS for Kinesis mappings.
+            stateTransitionReason = "User action"
+            lastProcessingResult = "No records processed"
+            bisectBatchOnFunctionError = stream.bisectBatchOnFunctionError
+            destinationConfig = DestinationConfigWire(onFailure: .init(destination: stream.onFailureDestination))
+            maximumRecordAgeInSeconds = stream.maximumRecordAgeInSeconds
+            maximumRetryAttempts = stream.maximumRetryAttempts
+            parallelizationFactor = stream.parallelizationFactor
+            startingPosition = stream.startingPosition
+            startingPositionTimestamp = stream.startingPositionTimestamp?.timeIntervalSince1970
+            tumblingWindowInSeconds = stream.tumblingWindowInSeconds
+        }
     }
 }
 

@@ -5,20 +5,25 @@ import NimbusCore
 import NimbusInvoke
 import NimbusQueues
 import NimbusStore
+import NimbusStreams
 import Synchronization
 
-/// Polls the queue of every enabled event source mapping and invokes its function with
-/// batches of messages (NimbusServer runs it as a service).
+/// Polls the queue or stream of every enabled event source mapping and invokes its
+/// function with batches of messages or records (NimbusServer runs it as a service).
+/// Streams are read by a ``ShardConsumer`` per shard.
 ///
-/// One receiving loop per mapping gathers batches (BatchSize, within
+/// For a queue, one receiving loop per mapping gathers batches (BatchSize, within
 /// MaximumBatchingWindowInSeconds) and runs up to `MaximumConcurrency` invocations at once.
 /// Messages are deleted only after the function succeeds; otherwise they come back after
 /// the queue's visibility timeout, and redrive moves them to its dead-letter queue.
 public final class EventSourcePoller: Sendable {
     let store: EventSourceMappingStore
     let queues: QueueService
+    let streams: StreamService
     let invoker: Invoker
-    let region: String
+    let registry: FunctionRegistry
+    let account: Account
+    var region: String { account.region }
     let logger: Logger
     /// Concurrent batches per mapping without a ScalingConfig.
     static let defaultConcurrency = 5
@@ -30,11 +35,16 @@ public final class EventSourcePoller: Sendable {
     private let running = Mutex<[String: Running]>([:])
     private let generation = Mutex<Int>(0)
 
-    public init(store: EventSourceMappingStore, queues: QueueService, invoker: Invoker, region: String, logger: Logger) {
+    public init(
+        store: EventSourceMappingStore, queues: QueueService, streams: StreamService, invoker: Invoker, registry: FunctionRegistry,
+        account: Account, logger: Logger
+    ) {
         self.store = store
         self.queues = queues
+        self.streams = streams
         self.invoker = invoker
-        self.region = region
+        self.registry = registry
+        self.account = account
         self.logger = logger
     }
 
@@ -92,7 +102,12 @@ public final class EventSourcePoller: Sendable {
 
     /// One mapping's loop: receive a batch, hand it to a concurrent invocation, repeat.
     func poll(_ mapping: EventSourceMappingRecord) async {
+        if let settings = mapping.stream {
+            await pollStream(mapping, settings: settings)
+            return
+        }
         let limit = mapping.maximumConcurrency ?? Self.defaultConcurrency
+        let filters = mapping.filterPatterns.isEmpty ? nil : try? FilterCriteria(patterns: mapping.filterPatterns, source: .sqs)
         await withTaskGroup(of: Void.self) { group in
             var inFlight = 0
             while !Task.isCancelled {
@@ -101,7 +116,8 @@ public final class EventSourcePoller: Sendable {
                     inFlight -= 1
                     continue
                 }
-                let batch = await gather(mapping)
+                var batch = await gather(mapping)
+                if let filters { batch = dropFiltered(batch, filters: filters, mapping: mapping) }
                 if Task.isCancelled { break }
                 if batch.isEmpty { continue }
                 inFlight += 1
@@ -134,6 +150,21 @@ public final class EventSourcePoller: Sendable {
             try? await Task.sleep(for: .seconds(1))
         }
         return batch
+    }
+
+    /// The messages that pass the mapping's filters; the others are deleted at once, as
+    /// Lambda does (they never reach the function and never count as failures).
+    func dropFiltered(_ batch: [QueueService.ReceivedMessage], filters: FilterCriteria, mapping: EventSourceMappingRecord)
+        -> [QueueService.ReceivedMessage]
+    {
+        batch.filter { message in
+            let record = SQSEvent.record(message, queueArn: mapping.eventSourceArn, region: region)
+            if filters.matchesSQSRecord(json: Array(record.utf8)) { return true }
+            do { try queues.delete(queueArn: mapping.eventSourceArn, receiptHandle: message.receiptHandle) } catch {
+                logger.info("event source mapping \(mapping.uuid): could not delete filtered \(message.messageId): \(error)")
+            }
+            return false
+        }
     }
 
     /// Invokes the function with one batch and deletes what succeeded.
