@@ -103,6 +103,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The Kinesis Data Streams-compatible stream service (AWS JSON 1.1), durable in SQLite.
+        .target(
+            name: "NimbusStreams",
+            dependencies: [
+                "NimbusCore",
+                "NimbusStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The Lambda REST API: routing, SigV4, AWS-shaped JSON and errors.
         .target(
             name: "NimbusControlAPI",
@@ -110,6 +120,7 @@ let package = Package(
                 "NimbusCore",
                 "NimbusQueues",
                 "NimbusSchedules",
+                "NimbusStreams",
                 "NimbusStore",
                 "NimbusInvoke",
                 "NimbusSandbox",
@@ -131,6 +142,7 @@ let package = Package(
                 "NimbusControlAPI",
                 "NimbusQueues",
                 "NimbusSchedules",
+                "NimbusStreams",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -164,13 +176,14 @@ let package = Package(
             name: "NimbusSchedulesTests",
             dependencies: ["NimbusSchedules", "NimbusStore", "NimbusCore", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "NimbusStreamsTests", dependencies: ["NimbusStreams", "NimbusStore", "NimbusCore"]),
         .testTarget(name: "NimbusSandboxTests", dependencies: ["NimbusSandbox"]),
         .testTarget(name: "NimbusInvokeTests", dependencies: ["NimbusInvoke"]),
         .testTarget(name: "NimbusAuthTests", dependencies: ["NimbusAuth"], exclude: ["make_vectors.py"]),
         .testTarget(
             name: "NimbusControlAPITests",
             dependencies: [
-                "NimbusControlAPI", "NimbusCore", "NimbusQueues",
+                "NimbusControlAPI", "NimbusCore", "NimbusQueues", "NimbusStreams",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

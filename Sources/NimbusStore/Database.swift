@@ -217,6 +217,26 @@ public final class NimbusDatabase: Sendable {
                 t.primaryKey(["rule", "id"])
             }
         }
+        // Kinesis-compatible streams and their records (NimbusStreams).
+        migrator.registerMigration("v10: streams") { db in
+            try db.create(table: "kinesis_stream") { t in
+                t.primaryKey("name", .text)
+                t.column("shard_count", .integer).notNull()
+                t.column("retention_hours", .integer).notNull()
+                t.column("mode", .text).notNull()  // PROVISIONED or ON_DEMAND
+                t.column("created_at", .integer).notNull()  // Unix milliseconds
+            }
+            try db.create(table: "kinesis_record") { t in
+                t.autoIncrementedPrimaryKey("seq")  // never reused: the counter in sequence numbers
+                t.column("stream", .text).notNull()
+                t.column("shard", .integer).notNull()
+                t.column("partition_key", .text).notNull()
+                t.column("data", .blob).notNull()
+                t.column("arrival", .integer).notNull()  // Unix milliseconds
+            }
+            try db.create(index: "kinesis_record_by_shard", on: "kinesis_record", columns: ["stream", "shard", "seq"])
+            try db.create(index: "kinesis_record_by_arrival", on: "kinesis_record", columns: ["stream", "arrival"])
+        }
         // Stream settings, filters and shard checkpoints of event source mappings.
         migrator.registerMigration("v11: stream event source mappings") { db in
             try EventSourceMappingStore.migrateV11(db)
