@@ -28,14 +28,6 @@ struct ScalingConfigWire: Codable {
     var maximumConcurrency: Int?
 }
 
-struct DestinationConfigWire: Codable {
-    struct Target: Codable {
-        var destination: String?
-    }
-    var onFailure: Target?
-    var onSuccess: Target?
-}
-
 struct FilterCriteriaWire: Codable {
     struct Filter: Codable {
         var pattern: String?
