@@ -32,12 +32,15 @@ public struct ControlAPIResponder: HTTPResponder {
     let mappings: EventSourceMappingService?
     /// The EventBridge-compatible events API, when served (see `ControlAPIResponder+Events.swift`).
     let events: EventsEndpoint?
+    /// The Kinesis-compatible streams API, when served (see `ControlAPIResponder+Streams.swift`).
+    let streams: StreamsEndpoint?
 
     public init(
         functions: FunctionService, layers: LayerService, releases: ReleaseService, verifier: SigV4Verifier, logger: Logger,
         access: ResourceAccess? = nil, urls: FunctionURLService? = nil, queues: QueueEndpoint? = nil,
         mappings: EventSourceMappingService? = nil,
-        events: EventsEndpoint? = nil
+        events: EventsEndpoint? = nil,
+        streams: StreamsEndpoint? = nil
     ) {
         self.mappings = mappings
         self.functions = functions
@@ -49,6 +52,7 @@ public struct ControlAPIResponder: HTTPResponder {
         self.urls = urls
         self.queues = queues
         self.events = events
+        self.streams = streams
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -58,6 +62,9 @@ public struct ControlAPIResponder: HTTPResponder {
         }
         if let events, Self.isEventsRequest(request) {
             return await respondToEventsRequest(request, endpoint: events, requestId: requestId)
+        }
+        if let streams, Self.isStreamsRequest(request) {
+            return await respondToStreamsRequest(request, endpoint: streams, requestId: requestId)
         }
         do {
             var response = try await handle(request, requestId: requestId, sourceIp: context.remoteAddress?.ipAddress ?? "127.0.0.1")

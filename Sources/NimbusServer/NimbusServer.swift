@@ -10,6 +10,7 @@ import NimbusStreams
 import NimbusRuntimeAPI
 import NimbusSandbox
 import NimbusSchedules
+import NimbusStreams
 import NimbusStore
 import ServiceLifecycle
 
@@ -92,6 +93,13 @@ public enum NimbusServer {
             region: configuration.account.region
         )
         let events = EventsService(account: configuration.account, database: database)
+        // Streams, like queues, belong to the server's account: only its own key signs for `kinesis`.
+        let streamsVerifier = SigV4Verifier(
+            credentials: [SigV4Credentials(accessKeyId: configuration.accessKeyId, secretAccessKey: configuration.secretAccessKey)],
+            service: "kinesis",
+            region: configuration.account.region
+        )
+        let streams = StreamService(account: configuration.account, database: database)
         let scheduler = Scheduler(service: events, invoker: AsyncScheduledInvoker(asyncInvoker: asyncInvoker), logger: logger)
         let streams = StreamService(account: configuration.account, database: database)
         let poller = EventSourcePoller(
@@ -105,7 +113,8 @@ public enum NimbusServer {
         let responder = ControlAPIResponder(
             functions: functions, layers: layers, releases: releases, verifier: verifier, logger: logger, access: access, urls: urls,
             queues: QueueEndpoint(api: QueueAPI(service: queues), verifier: queueVerifier), mappings: mappings,
-            events: EventsEndpoint(api: EventsAPI(service: events), verifier: eventsVerifier)
+            events: EventsEndpoint(api: EventsAPI(service: events), verifier: eventsVerifier),
+            streams: StreamsEndpoint(api: StreamsAPI(service: streams), verifier: streamsVerifier)
         )
         let account = configuration.account
         return Application(

@@ -10,8 +10,9 @@ enum HashKey {
         return digest.reduce(UInt128(0)) { ($0 << 8) | UInt128($1) }
     }
 
-    /// floor(2^128 / count), computed without 2^128.
+    /// floor(2^128 / count), computed without 2^128 (for one shard, 2^128-1: its one range is everything).
     static func step(_ count: Int) -> UInt128 {
+        guard count > 1 else { return UInt128.max }
         let n = UInt128(count)
         return UInt128.max / n + (UInt128.max % n == n - 1 ? 1 : 0)
     }
