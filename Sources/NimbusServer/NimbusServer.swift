@@ -10,7 +10,6 @@ import NimbusStreams
 import NimbusRuntimeAPI
 import NimbusSandbox
 import NimbusSchedules
-import NimbusStreams
 import NimbusStore
 import ServiceLifecycle
 
@@ -101,7 +100,6 @@ public enum NimbusServer {
         )
         let streams = StreamService(account: configuration.account, database: database)
         let scheduler = Scheduler(service: events, invoker: AsyncScheduledInvoker(asyncInvoker: asyncInvoker), logger: logger)
-        let streams = StreamService(account: configuration.account, database: database)
         let poller = EventSourcePoller(
             store: EventSourceMappingStore(database: database), queues: queues, streams: streams, invoker: invoker,
             registry: registry, account: configuration.account, logger: logger
