@@ -124,7 +124,8 @@ public struct EventSourceMappingStore: Sendable {
         try write { db in
             try db.execute(sql: """
                 INSERT INTO event_source_mapping (uuid, event_source_arn, function_name, qualifier, batch_size, maximum_batching_window,
-                enabled, function_response_types, maximum_concurrency, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                enabled, function_response_types, maximum_concurrency, last_modified, filter_patterns, stream_settings)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(uuid) DO UPDATE SET event_source_arn = excluded.event_source_arn, function_name = excluded.function_name,
                 qualifier = excluded.qualifier, batch_size = excluded.batch_size, maximum_batching_window = excluded.maximum_batching_window,
                 enabled = excluded.enabled, function_response_types = excluded.function_response_types,
