@@ -188,7 +188,7 @@ def test_errors_match_aws(lambda_client, kinesis, sqs, functions, side_effects, 
     other = make_stream(kinesis, "errors2")
     for field, value, constraint in (
         ("ParallelizationFactor", 11, "Member must have value less than or equal to 10"),
-        ("MaximumRetryAttempts", -2, "Member must have value greater than or equal to -1"),
+        ("MaximumRetryAttempts", 10001, "Member must have value less than or equal to 10000"),
         ("MaximumRecordAgeInSeconds", 604801, "Member must have value less than or equal to 604800"),
     ):
         lower = field[0].lower() + field[1:]
@@ -226,7 +226,7 @@ def test_delivery_in_order_per_shard_with_aws_shape(lambda_client, kinesis, func
     assert (record["eventSource"], record["eventName"], record["eventVersion"]) == ("aws:kinesis", "aws:kinesis:record", "1.0")
     assert record["kinesis"]["kinesisSchemaVersion"] == "1.0"
     assert record["eventSourceARN"] == arn and record["awsRegion"] == REGION
-    assert record["invokeIdentityArn"] == ROLE
+    assert record["invokeIdentityArn"] == lambda_client.get_function_configuration(FunctionName=name)["Role"]
     shard, _ = sent[record["kinesis"]["sequenceNumber"]]
     assert record["eventID"] == f"{shard}:{record['kinesis']['sequenceNumber']}"
     assert abs(record["kinesis"]["approximateArrivalTimestamp"] - time.time()) < 120
@@ -242,7 +242,7 @@ def test_delivery_in_order_per_shard_with_aws_shape(lambda_client, kinesis, func
 def test_latest_and_at_timestamp_start_where_asked(lambda_client, kinesis, functions, side_effects, mappings):
     arn = make_stream(kinesis, "start")
     put(kinesis, arn, "before")
-    time.sleep(1.2)
+    time.sleep(2.2)  # boto3 sends StartingPositionTimestamp in whole seconds
     middle = time.time()
     put(kinesis, arn, "middle")
     latest_fn, latest_token = make_function(functions, side_effects)
@@ -250,7 +250,7 @@ def test_latest_and_at_timestamp_start_where_asked(lambda_client, kinesis, funct
     horizon_fn, horizon_token = make_function(functions, side_effects)
     create(lambda_client, mappings, EventSourceArn=arn, FunctionName=latest_fn, StartingPosition="LATEST")
     create(lambda_client, mappings, EventSourceArn=arn, FunctionName=stamp_fn, StartingPosition="AT_TIMESTAMP",
-           StartingPositionTimestamp=middle - 0.5)
+           StartingPositionTimestamp=middle - 0.1)
     create(lambda_client, mappings, EventSourceArn=arn, FunctionName=horizon_fn, StartingPosition="TRIM_HORIZON")
     put(kinesis, arn, "after")
     wait_for(lambda: len(delivered(side_effects, horizon_token)) >= 3, timeout=30, what="TRIM_HORIZON to see all three")
