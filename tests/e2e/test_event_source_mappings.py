@@ -195,13 +195,13 @@ def test_errors_match_aws(lambda_client, sqs, functions, side_effects, mappings)
                  "1 validation error detected: Value '301' at 'maximumBatchingWindowInSeconds' failed to satisfy "
                  "constraint: Member must have value less than or equal to 300",
                  UUID=mapping, MaximumBatchingWindowInSeconds=301)
-    kinesis = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/s"
+    table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/t/stream/2025-01-01T00:00:00.000"
     expect_error(lambda_client.create_event_source_mapping, "InvalidParameterValueException", 400,
-                 f"Unsupported event source: Nimbus polls only Amazon SQS queues for now, not kinesis ({kinesis}).",
-                 EventSourceArn=kinesis, FunctionName=name, StartingPosition="LATEST")
-    expect_error(lambda_client.create_event_source_mapping, "InvalidParameterValueException", 400,
-                 "FilterCriteria is not supported by Nimbus yet.", EventSourceArn=arn, FunctionName=name,
-                 FilterCriteria={"Filters": [{"Pattern": '{"body": {"a": ["b"]}}'}]})
+                 f"Unsupported event source: Nimbus polls only Amazon SQS queues and Kinesis streams, not dynamodb ({table}).",
+                 EventSourceArn=table, FunctionName=name, StartingPosition="LATEST")
+    expect_error(lambda_client.update_event_source_mapping, "InvalidParameterValueException", 400,
+                 "Invalid filter pattern definition.", UUID=mapping,
+                 FilterCriteria={"Filters": [{"Pattern": '{"body": {"a": "b"}}'}]})
     assert lambda_client.get_event_source_mapping(UUID=mapping)["BatchSize"] == 10, "a refused update changes nothing"
 
 
