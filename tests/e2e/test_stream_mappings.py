@@ -199,6 +199,16 @@ def test_errors_match_aws(lambda_client, kinesis, sqs, functions, side_effects, 
     expect_error(lambda_client.create_event_source_mapping, "InvalidParameterValueException", 400,
                  EventSourceArn=other, FunctionName=name, StartingPosition="LATEST",
                  DestinationConfig={"OnFailure": {"Destination": f"arn:aws:sns:{REGION}:{ACCOUNT}:topic"}})
+    expect_error(lambda_client.create_event_source_mapping, "InvalidParameterValueException", 400,
+                 "TumblingWindowInSeconds is not supported by Nimbus yet; leave it at 0.",
+                 EventSourceArn=other, FunctionName=name, StartingPosition="LATEST", TumblingWindowInSeconds=30)
+    expect_error(lambda_client.create_event_source_mapping, "InvalidParameterValueException", 400,
+                 "MaximumRecordAgeInSeconds must be -1 (no limit) or between 60 and 604800.",
+                 EventSourceArn=other, FunctionName=name, StartingPosition="LATEST", MaximumRecordAgeInSeconds=30)
+    expect_error(lambda_client.create_event_source_mapping, "InvalidParameterValueException", 400,
+                 "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.",
+                 EventSourceArn=other, FunctionName=name)
+    assert lambda_client.list_event_source_mappings(EventSourceArn=other)["EventSourceMappings"] == []
     _, queue_arn = make_queue(sqs, "errors")
     expect_error(lambda_client.create_event_source_mapping, "InvalidParameterValueException", 400,
                  "Unsupported DestinationConfig parameter for given event source mapping type.",

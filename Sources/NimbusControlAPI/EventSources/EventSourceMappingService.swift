@@ -118,6 +118,7 @@ public struct EventSourceMappingService: Sendable {
             tumblingWindowInSeconds: input.tumblingWindowInSeconds ?? 0
         )
         try Self.checkRecordAge(settings.maximumRecordAgeInSeconds)
+        try Self.checkTumblingWindow(input.tumblingWindowInSeconds)
         guard streams.streamExists(arn: arn) else { throw LambdaError(.invalidParameterValue, "Stream not found: \(arn)") }
         let record = EventSourceMappingRecord(
             uuid: UUID().uuidString.lowercased(), eventSourceArn: arn, functionName: name, qualifier: qualifier,
@@ -170,7 +171,7 @@ public struct EventSourceMappingService: Sendable {
             if let value = input.maximumRecordAgeInSeconds { stream.maximumRecordAgeInSeconds = value }
             if let value = input.bisectBatchOnFunctionError { stream.bisectBatchOnFunctionError = value }
             if let value = input.parallelizationFactor { stream.parallelizationFactor = value }
-            if let value = input.tumblingWindowInSeconds { stream.tumblingWindowInSeconds = value }
+            try Self.checkTumblingWindow(input.tumblingWindowInSeconds)
             try Self.checkRecordAge(stream.maximumRecordAgeInSeconds)
             record.stream = stream
         } else if input.destinationConfig != nil {
@@ -301,6 +302,14 @@ public struct EventSourceMappingService: Sendable {
             errors.add(value: String(value), at: field, constraint: "Member must have value greater than or equal to \(range.lowerBound)")
         } else if value > range.upperBound {
             errors.add(value: String(value), at: field, constraint: "Member must have value less than or equal to \(range.upperBound)")
+        }
+    }
+
+    /// Tumbling windows (aggregation state passed between invocations) are not built:
+    /// refused rather than ignored.
+    static func checkTumblingWindow(_ seconds: Int?) throws(LambdaError) {
+        if let seconds, seconds > 0 {
+            throw LambdaError(.invalidParameterValue, "TumblingWindowInSeconds is not supported by Nimbus yet; leave it at 0.")
         }
     }
 
