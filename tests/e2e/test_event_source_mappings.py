@@ -387,3 +387,44 @@ def test_invalid_filter_patterns_are_refused_as_aws_does(lambda_client, sqs, fun
         expect_error(lambda_client.create_event_source_mapping, recorded["Error"]["Code"], 400, recorded["Error"]["Message"],
                      EventSourceArn=arn, FunctionName=name, FilterCriteria={"Filters": [{"Pattern": pattern}]})
     assert lambda_client.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"] == []
+
+
+def test_half_failing_function_and_kill_9_during_delivery_lose_nothing(server_factory, side_effects):
+    """Half the messages always fail (reported in batchItemFailures); the server is killed
+    while batches are in flight. Afterwards every good message was delivered, every bad one
+    is in the dead-letter queue, and the queue is empty."""
+    srv = server_factory("esm-half")
+    lam = srv.client()
+    sqs = sqs_client(srv.endpoint)
+    token = unique_token("esm")
+    lam.create_function(
+        FunctionName="esm-half", Runtime="python3.12", Role=ROLE, Handler="app.handler", Timeout=10,
+        Code={"ZipFile": zip_bytes([("app.py", HANDLER, 0o644)])},
+        Environment={"Variables": {"SIDE_EFFECT_URL": side_effects.url, "TOKEN": token, "MODE": "partial"}},
+    )
+    dlq = sqs.create_queue(QueueName="esm-half-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(QueueName="esm-half", Attributes={
+        "VisibilityTimeout": "2", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    good, bad = set(), set()
+    for i in range(60):
+        body = f"fail {i}" if i % 2 else f"good {i}"
+        (bad if i % 2 else good).add(sqs.send_message(QueueUrl=url, MessageBody=body)["MessageId"])
+    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="esm-half", BatchSize=4,
+                                    FunctionResponseTypes=["ReportBatchItemFailures"])
+    wait_for(lambda: len(records(side_effects, token)) >= 12, timeout=30, what="delivery to be under way")
+    srv.kill()
+    srv.start()
+    sqs = sqs_client(srv.endpoint)
+    wait_for(lambda: good <= {r["messageId"] for r in records(side_effects, token)}, timeout=60, what="every good message")
+    in_dlq: set[str] = set()
+
+    def drain():
+        for m in sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            in_dlq.add(m["MessageId"])
+            sqs.delete_message(QueueUrl=dlq, ReceiptHandle=m["ReceiptHandle"])
+        return in_dlq == bad
+
+    wait_for(drain, timeout=60, what="every failing message in the dead-letter queue")
+    wait_for(lambda: counts(sqs, url) == (0, 0), timeout=20, what="the queue to be empty")
