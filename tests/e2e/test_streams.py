@@ -155,6 +155,13 @@ def test_stream_errors(kinesis, stream):
                  "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: "
                  "Member must have value less than or equal to 10000", Limit=10001)
     expect_error(kinesis.describe_stream, "ValidationException", 400, StreamARN="arn:aws:sqs:us-east-1:000000000000:queue")
+    current = sum(kinesis.describe_stream_summary(StreamName=n)["StreamDescriptionSummary"]["OpenShardCount"]
+                  for n in kinesis.list_streams(Limit=10000)["StreamNames"])
+    expect_error(kinesis.create_stream, "LimitExceededException", 400,
+                 f"This request would exceed the shard limit for the account {ACCOUNT} in {REGION}. Current shard count for the "
+                 f"account: {current}. Limit: 500. Number of additional shards that would have resulted from this request: 600. "
+                 "Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) "
+                 "for current limits and how to request higher limits.", StreamName=unique_token("big"), ShardCount=600)
 
 
 def test_list_streams_pages(kinesis):
