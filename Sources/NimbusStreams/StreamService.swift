@@ -172,9 +172,9 @@ public final class StreamService: Sendable {
         return zip(placed, counters).map { (HashKey.shardId($0.shard), SequenceNumber(shard: $0.shard, counter: $1).text) }
     }
 
-    /// Kept records of a shard after `counter`, in order, whether more follow and, if so, the
-    /// arrival of the last record returned (how far behind the tip the reader is).
-    func read(_ row: StreamRow, shard: Int, after counter: Int64, limit: Int) throws(StreamError) -> (records: [StreamRecord], more: Bool, lastArrival: Int64?) {
+    /// Kept records of a shard after `counter`, in order, and, when more follow, the arrival of
+    /// the last record returned (how far behind the tip the reader is).
+    func read(_ row: StreamRow, shard: Int, after counter: Int64, limit: Int) throws(StreamError) -> (records: [StreamRecord], lastArrival: Int64?) {
         let stored = try attempt {
             try store.records(row.name, shard: shard, after: counter, since: retainedSince(row), limit: limit + 1)
         }
@@ -184,7 +184,7 @@ public final class StreamService: Sendable {
                 sequenceNumber: SequenceNumber(shard: shard, counter: $0.counter).text, partitionKey: $0.partitionKey, data: $0.data,
                 approximateArrival: Date(timeIntervalSince1970: Double($0.arrival) / 1000))
         }
-        return (records, stored.count > limit, stored.count > limit ? page.last?.arrival : nil)
+        return (records, stored.count > limit ? page.last?.arrival : nil)
     }
 
     /// The counter a starting point reads after (0: from the oldest kept record).

@@ -131,13 +131,4 @@ struct StreamStore: Sendable {
                 arguments: [name, shard, time])
         }
     }
-
-    /// The arrival of the newest record of the shard, for MillisBehindLatest.
-    func record(_ name: String, shard: Int, counter: Int64) throws -> StoredRecord? {
-        try database.pool.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM kinesis_record WHERE stream = ? AND shard = ? AND seq = ?", arguments: [name, shard, counter]
-            ).map(Self.record)
-        }
-    }
 }
