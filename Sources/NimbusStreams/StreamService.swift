@@ -40,6 +40,8 @@ public final class StreamService: Sendable {
 
     static let defaultRetentionHours = 24
     static let onDemandShardCount = 4
+    /// AWS's default shard quota per account in its largest regions (200 elsewhere).
+    static let shardLimit = 500
 
     var nowMillis: Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded(.down)) }
 
@@ -98,8 +100,18 @@ public final class StreamService: Sendable {
             }
             count = shardCount
         }
+        if count < 1 { throw .constraint(String(count), at: "shardCount", "Member must have value greater than or equal to 1") }
         let row = StreamRow(name: name, shardCount: count, retentionHours: Self.defaultRetentionHours, mode: mode, createdAt: nowMillis)
-        guard try attempt({ try store.create(row) }) else { throw .streamExists(name, account: account.id) }
+        switch try attempt({ try store.create(row, shardLimit: Self.shardLimit) }) {
+        case .created:
+            return
+        case .exists:
+            throw .streamExists(name, account: account.id)
+        case .overLimit(let current):
+            throw StreamError(
+                type: "LimitExceededException",
+                message: "This request would exceed the shard limit for the account \(account.id) in \(account.region). Current shard count for the account: \(current). Limit: \(Self.shardLimit). Number of additional shards that would have resulted from this request: \(count). Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to request higher limits.")
+        }
     }
 
     func deleteStream(_ name: String) throws(StreamError) {
@@ -160,9 +172,9 @@ public final class StreamService: Sendable {
         return zip(placed, counters).map { (HashKey.shardId($0.shard), SequenceNumber(shard: $0.shard, counter: $1).text) }
     }
 
-    /// Kept records of a shard after `counter`, in order, whether more follow and, if so, the
-    /// arrival of the last record returned (how far behind the tip the reader is).
-    func read(_ row: StreamRow, shard: Int, after counter: Int64, limit: Int) throws(StreamError) -> (records: [StreamRecord], more: Bool, lastArrival: Int64?) {
+    /// Kept records of a shard after `counter`, in order, and, when more follow, the arrival of
+    /// the last record returned (how far behind the tip the reader is).
+    func read(_ row: StreamRow, shard: Int, after counter: Int64, limit: Int) throws(StreamError) -> (records: [StreamRecord], lastArrival: Int64?) {
         let stored = try attempt {
             try store.records(row.name, shard: shard, after: counter, since: retainedSince(row), limit: limit + 1)
         }
@@ -172,7 +184,7 @@ public final class StreamService: Sendable {
                 sequenceNumber: SequenceNumber(shard: shard, counter: $0.counter).text, partitionKey: $0.partitionKey, data: $0.data,
                 approximateArrival: Date(timeIntervalSince1970: Double($0.arrival) / 1000))
         }
-        return (records, stored.count > limit, stored.count > limit ? page.last?.arrival : nil)
+        return (records, stored.count > limit ? page.last?.arrival : nil)
     }
 
     /// The counter a starting point reads after (0: from the oldest kept record).

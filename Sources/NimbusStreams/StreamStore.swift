@@ -50,16 +50,24 @@ struct StreamStore: Sendable {
         }
     }
 
-    /// Inserts the stream; false when the name is taken.
-    func create(_ stream: StreamRow) throws -> Bool {
+    enum CreateOutcome: Equatable {
+        case created, exists
+        /// The account's shards would exceed the limit; the count before this request.
+        case overLimit(current: Int)
+    }
+
+    /// Inserts the stream unless the name is taken or the account's shards would exceed `shardLimit`.
+    func create(_ stream: StreamRow, shardLimit: Int) throws -> CreateOutcome {
         try database.pool.write { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM kinesis_stream WHERE name = ?", arguments: [stream.name]) != nil {
+                return .exists
+            }
+            let current = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(shard_count), 0) FROM kinesis_stream") ?? 0
+            if current + stream.shardCount > shardLimit { return .overLimit(current: current) }
             try db.execute(
-                sql: """
-                    INSERT INTO kinesis_stream (name, shard_count, retention_hours, mode, created_at) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(name) DO NOTHING
-                    """,
+                sql: "INSERT INTO kinesis_stream (name, shard_count, retention_hours, mode, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [stream.name, stream.shardCount, stream.retentionHours, stream.mode, stream.createdAt])
-            return db.changesCount == 1
+            return .created
         }
     }
 
@@ -121,15 +129,6 @@ struct StreamStore: Sendable {
             try Int64.fetchOne(
                 db, sql: "SELECT MAX(seq) FROM kinesis_record WHERE stream = ? AND shard = ? AND arrival < ?",
                 arguments: [name, shard, time])
-        }
-    }
-
-    /// The arrival of the newest record of the shard, for MillisBehindLatest.
-    func record(_ name: String, shard: Int, counter: Int64) throws -> StoredRecord? {
-        try database.pool.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM kinesis_record WHERE stream = ? AND shard = ? AND seq = ?", arguments: [name, shard, counter]
-            ).map(Self.record)
         }
     }
 }

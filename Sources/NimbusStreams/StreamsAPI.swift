@@ -210,15 +210,39 @@ public struct StreamsAPI: Sendable {
 
     // MARK: Records
 
+    /// A stream's default maximum record size (AWS's `MaxRecordSizeInKiB` 1024).
+    static let maxRecordBytes = 1024 * 1024
+
+    /// A base64 `Data` member, refused as AWS's JSON parser refuses it (kinesalite's messages).
+    private static func blob(_ text: String) throws(StreamError) -> Data {
+        let shown = text.count > 64 ? String(text.prefix(64)) + "..." : text
+        if text.utf8.count % 4 != 0 {
+            throw StreamError(
+                type: "SerializationException",
+                message: "'\(shown)' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: \(text.utf8.count)")
+        }
+        if let bad = text.first(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || "+/=".contains($0))) }) {
+            throw StreamError(type: "SerializationException", message: "'\(shown)' can not be converted to a Blob: Invalid Base64 character: '\(bad)'")
+        }
+        guard let data = Data(base64Encoded: text) else {
+            throw StreamError(
+                type: "SerializationException", message: "'\(shown)' can not be converted to a Blob: Invalid last non-pad Base64 character dectected")
+        }
+        return data
+    }
+
     /// A PutRecord request or PutRecords entry; `member` prefixes constraint paths (`records.1.member.`).
     private static func entry(_ object: [String: Any], member: String) throws(StreamError) -> StreamService.PutEntry {
         guard let key = object["PartitionKey"] as? String else { throw .constraint(nil, at: member + "partitionKey", "Member must not be null") }
         if key.count > 256 { throw .constraint(key, at: member + "partitionKey", "Member must have length less than or equal to 256") }
         if key.isEmpty { throw .constraint(key, at: member + "partitionKey", "Member must have length greater than or equal to 1") }
         guard let encoded = object["Data"] as? String else { throw .constraint(nil, at: member + "data", "Member must not be null") }
-        guard let data = Data(base64Encoded: encoded) else {
-            // Unverified: the wording AWS's JSON parser uses for undecodable base64.
-            throw .serialization
+        let data = try Self.blob(encoded)
+        if data.count > maxRecordBytes {
+            // Kinesalite's wording (AWS before records could exceed 1 MiB): the value is the decoded buffer.
+            throw .constraint(
+                "java.nio.HeapByteBuffer[pos=0 lim=\(data.count) cap=\(data.count)]", at: member + "data",
+                "Member must have length less than or equal to \(maxRecordBytes)")
         }
         var hashKey: UInt128?
         if let explicit = object["ExplicitHashKey"] as? String {

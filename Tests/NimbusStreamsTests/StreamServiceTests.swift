@@ -122,6 +122,15 @@ func temporaryDatabasePath() -> String {
         #expect(throws: StreamError.invalidArgument(
             "Requested retention period (30 hours) for stream s can not be shorter than existing retention period (48 hours). Use DecreaseRetentionPeriod API."
         )) { try service.setRetention("s", hours: 30, increase: true) }
+        do {
+            try service.createStream(name: "big", shardCount: 497, mode: "PROVISIONED")
+            Issue.record("expected LimitExceededException")
+        } catch {
+            #expect(error.type == "LimitExceededException")
+            #expect(error.message.hasPrefix(
+                "This request would exceed the shard limit for the account 000000000000 in us-east-1. Current shard count for the account: 4. Limit: 500. Number of additional shards that would have resulted from this request: 497."))
+        }
+        try service.createStream(name: "big", shardCount: 496, mode: "PROVISIONED")
         try service.deleteStream("s")
         #expect(throws: StreamError.streamNotFound("s", account: "000000000000")) { try service.deleteStream("s") }
     }

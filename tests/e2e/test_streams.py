@@ -155,6 +155,13 @@ def test_stream_errors(kinesis, stream):
                  "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: "
                  "Member must have value less than or equal to 10000", Limit=10001)
     expect_error(kinesis.describe_stream, "ValidationException", 400, StreamARN="arn:aws:sqs:us-east-1:000000000000:queue")
+    current = sum(kinesis.describe_stream_summary(StreamName=n)["StreamDescriptionSummary"]["OpenShardCount"]
+                  for n in kinesis.list_streams(Limit=10000)["StreamNames"])
+    expect_error(kinesis.create_stream, "LimitExceededException", 400,
+                 f"This request would exceed the shard limit for the account {ACCOUNT} in {REGION}. Current shard count for the "
+                 f"account: {current}. Limit: 500. Number of additional shards that would have resulted from this request: 600. "
+                 "Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) "
+                 "for current limits and how to request higher limits.", StreamName=unique_token("big"), ShardCount=600)
 
 
 def test_list_streams_pages(kinesis):
@@ -303,8 +310,44 @@ def test_put_errors(kinesis, stream):
     err = expect_error(kinesis.put_records, "ValidationException", 400, StreamName=stream,
                        Records=[{"PartitionKey": "a", "Data": b"x"}] * 501)
     assert "Member must have length less than or equal to 500" in err.response["Error"]["Message"]
+    big = 1024 * 1024 + 1
+    expect_error(kinesis.put_record, "ValidationException", 400,
+                 f"1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim={big} cap={big}]' at 'data' failed to "
+                 "satisfy constraint: Member must have length less than or equal to 1048576",
+                 StreamName=stream, PartitionKey="a", Data=b"x" * big)
     # Nothing of a refused batch was written.
     assert kinesis.get_records(ShardIterator=iterator(kinesis, stream, "shardId-000000000000", "TRIM_HORIZON"))["Records"] == []
+
+
+def test_undecodable_data_is_refused(server, stream, kinesis):
+    """Base64 botocore would never send: posted raw, signed as boto3 signs."""
+    kinesis.create_stream(StreamName=stream, ShardCount=1)
+    for data, message in (
+        ("abc", "'abc' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: 3"),
+        ("ab!d", "'ab!d' can not be converted to a Blob: Invalid Base64 character: '!'"),
+    ):
+        status, body = raw_call(server.endpoint, "PutRecord", {"StreamName": stream, "PartitionKey": "k", "Data": data})
+        assert (status, body) == (400, {"__type": "SerializationException", "message": message})
+
+
+def raw_call(endpoint: str, operation: str, payload: dict) -> tuple[int, dict]:
+    import urllib.error
+    import urllib.request
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    body = json.dumps(payload).encode()
+    request = AWSRequest(method="POST", url=endpoint + "/", data=body, headers={
+        "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"Kinesis_20131202.{operation}"})
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "kinesis", REGION).add_auth(request)
+    prepared = urllib.request.Request(endpoint + "/", data=body, headers=dict(request.headers.items()), method="POST")
+    try:
+        with urllib.request.urlopen(prepared, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
 
 
 def test_iterator_errors(kinesis, stream, server):
