@@ -113,6 +113,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // CloudWatch Logs-compatible read API (AWS JSON 1.1) and retention over the stored function logs.
+        .target(
+            name: "NimbusLogs",
+            dependencies: [
+                "NimbusCore",
+                "NimbusStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The Lambda REST API: routing, SigV4, AWS-shaped JSON and errors.
         .target(
             name: "NimbusControlAPI",
@@ -121,6 +132,7 @@ let package = Package(
                 "NimbusQueues",
                 "NimbusSchedules",
                 "NimbusStreams",
+                "NimbusLogs",
                 "NimbusStore",
                 "NimbusInvoke",
                 "NimbusSandbox",
@@ -143,6 +155,7 @@ let package = Package(
                 "NimbusQueues",
                 "NimbusSchedules",
                 "NimbusStreams",
+                "NimbusLogs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -177,6 +190,10 @@ let package = Package(
             dependencies: ["NimbusSchedules", "NimbusStore", "NimbusCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "NimbusStreamsTests", dependencies: ["NimbusStreams", "NimbusStore", "NimbusCore"]),
+        .testTarget(
+            name: "NimbusLogsTests",
+            dependencies: ["NimbusLogs", "NimbusStore", "NimbusCore", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "NimbusSandboxTests", dependencies: ["NimbusSandbox"]),
         .testTarget(name: "NimbusInvokeTests", dependencies: ["NimbusInvoke"]),
         .testTarget(name: "NimbusAuthTests", dependencies: ["NimbusAuth"], exclude: ["make_vectors.py"]),

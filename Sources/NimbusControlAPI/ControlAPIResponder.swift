@@ -34,13 +34,16 @@ public struct ControlAPIResponder: HTTPResponder {
     let events: EventsEndpoint?
     /// The Kinesis-compatible streams API, when served (see `ControlAPIResponder+Streams.swift`).
     let streams: StreamsEndpoint?
+    /// The CloudWatch Logs-compatible logs API, when served (see `ControlAPIResponder+Logs.swift`).
+    let logs: LogsEndpoint?
 
     public init(
         functions: FunctionService, layers: LayerService, releases: ReleaseService, verifier: SigV4Verifier, logger: Logger,
         access: ResourceAccess? = nil, urls: FunctionURLService? = nil, queues: QueueEndpoint? = nil,
         mappings: EventSourceMappingService? = nil,
         events: EventsEndpoint? = nil,
-        streams: StreamsEndpoint? = nil
+        streams: StreamsEndpoint? = nil,
+        logs: LogsEndpoint? = nil
     ) {
         self.mappings = mappings
         self.functions = functions
@@ -53,6 +56,7 @@ public struct ControlAPIResponder: HTTPResponder {
         self.queues = queues
         self.events = events
         self.streams = streams
+        self.logs = logs
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -65,6 +69,9 @@ public struct ControlAPIResponder: HTTPResponder {
         }
         if let streams, Self.isStreamsRequest(request) {
             return await respondToStreamsRequest(request, endpoint: streams, requestId: requestId)
+        }
+        if let logs, Self.isLogsRequest(request) {
+            return await respondToLogsRequest(request, endpoint: logs, requestId: requestId)
         }
         do {
             var response = try await handle(request, requestId: requestId, sourceIp: context.remoteAddress?.ipAddress ?? "127.0.0.1")

@@ -5,6 +5,7 @@ import NimbusAuth
 import NimbusControlAPI
 import NimbusCore
 import NimbusInvoke
+import NimbusLogs
 import NimbusQueues
 import NimbusStreams
 import NimbusRuntimeAPI
@@ -91,6 +92,13 @@ public enum NimbusServer {
             service: "events",
             region: configuration.account.region
         )
+        // Logs, like rules, belong to the server's account: only its own key signs for `logs`.
+        let logsVerifier = SigV4Verifier(
+            credentials: [SigV4Credentials(accessKeyId: configuration.accessKeyId, secretAccessKey: configuration.secretAccessKey)],
+            service: "logs",
+            region: configuration.account.region
+        )
+        let logs = LogsService(account: configuration.account, database: database)
         let events = EventsService(account: configuration.account, database: database)
         // Streams, like queues, belong to the server's account: only its own key signs for `kinesis`.
         let streamsVerifier = SigV4Verifier(
@@ -112,7 +120,8 @@ public enum NimbusServer {
             functions: functions, layers: layers, releases: releases, verifier: verifier, logger: logger, access: access, urls: urls,
             queues: QueueEndpoint(api: QueueAPI(service: queues), verifier: queueVerifier), mappings: mappings,
             events: EventsEndpoint(api: EventsAPI(service: events), verifier: eventsVerifier),
-            streams: StreamsEndpoint(api: StreamsAPI(service: streams), verifier: streamsVerifier)
+            streams: StreamsEndpoint(api: StreamsAPI(service: streams), verifier: streamsVerifier),
+            logs: LogsEndpoint(api: LogsAPI(service: logs), verifier: logsVerifier)
         )
         let account = configuration.account
         return Application(
@@ -120,7 +129,7 @@ public enum NimbusServer {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Nimbus"),
             services: [
                 sink, asyncInvoker, scheduler, KeepAliveService(invoker: invoker, keepAlive: configuration.keepAlive, logger: logger),
-                EventSourcePollerService(poller: poller),
+                EventSourcePollerService(poller: poller), RetentionSweeper(service: logs, logger: logger),
             ],
             onServerRunning: { channel in
                 invoker.startPrewarming()

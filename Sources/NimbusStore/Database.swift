@@ -241,6 +241,11 @@ public final class NimbusDatabase: Sendable {
         migrator.registerMigration("v11: stream event source mappings") { db in
             try EventSourceMappingStore.migrateV11(db)
         }
+        // CloudWatch Logs groups (NimbusLogs): a group outlives its expired events and keeps
+        // its retention; events get the time they were written (ingestionTime).
+        migrator.registerMigration("v12: log retention") { db in
+            try LogStore.migrateV12(db)
+        }
         return migrator
     }
 }

@@ -31,13 +31,15 @@ public struct LogStore: Sendable {
     public func append(_ events: [FunctionLogEvent]) throws(StoreError) {
         guard !events.isEmpty else { return }
         do {
+            let ingestion = Int64(Date().timeIntervalSince1970 * 1000)
             try database.pool.write { db in
                 let statement = try db.cachedStatement(
-                    sql: "INSERT INTO log_event (log_group, log_stream, timestamp, message) VALUES (?, ?, ?, ?)"
+                    sql: "INSERT INTO log_event (log_group, log_stream, timestamp, message, ingestion_time) VALUES (?, ?, ?, ?, ?)"
                 )
                 for event in events {
-                    try statement.execute(arguments: [event.logGroup, event.logStream, event.timestamp, event.message])
+                    try statement.execute(arguments: [event.logGroup, event.logStream, event.timestamp, event.message, ingestion])
                 }
+                try Self.recordGroups(db, events)
             }
         } catch {
             throw StoreError(.io, underlying: error)
@@ -67,6 +69,7 @@ public struct LogStore: Sendable {
         do {
             try database.pool.write { db in
                 try db.execute(sql: "DELETE FROM log_event WHERE log_group = ?", arguments: [logGroup])
+                try db.execute(sql: "DELETE FROM log_group WHERE name = ?", arguments: [logGroup])
             }
         } catch {
             throw StoreError(.io, underlying: error)
