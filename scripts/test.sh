@@ -9,6 +9,8 @@ need_apt=()
 for pair in curl:curl zip:zip bwrap:bubblewrap; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need_apt+=("${pair##*:}")
 done
+# `aws logs tail` is AWS CLI v2 only: Debian's awscli is v2, at /usr/bin/aws (pip's v1 stays first on PATH).
+/usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2' || need_apt+=(awscli)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
