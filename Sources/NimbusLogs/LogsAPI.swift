@@ -83,7 +83,8 @@ public struct LogsAPI: Sendable {
             let names = (request["logStreamNames"] as? [Any])?.compactMap { $0 as? String }
             input.streamPrefix = request["logStreamNamePrefix"] as? String
             if let names {
-                guard (1...100).contains(names.count) else {
+                if names.isEmpty { throw .constraint("[]", at: "logStreamNames", "Member must have length greater than or equal to 1") }
+                if names.count > 100 {
                     throw .constraint(nil, at: "logStreamNames", "Member must have length less than or equal to 100")
                 }
                 // Not checked against AWS (moto's message).
@@ -134,8 +135,9 @@ public struct LogsAPI: Sendable {
         let identifier = request["logGroupIdentifier"] as? String
         switch (name, identifier) {
         case (.some, .some):
-            // AWS's documented rule; the message is not checked against AWS here.
-            throw .invalidParameter("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
+            // A ValidationException with this message, as LocalStack answers (its logs tests are
+            // recorded against AWS); not checked against AWS here.
+            throw LogsError(type: "ValidationException", message: "LogGroup name and LogGroup ARN are mutually exclusive parameters.")
         case (.some(let name), .none):
             return name
         case (.none, .some(let identifier)):

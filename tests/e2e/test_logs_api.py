@@ -75,7 +75,9 @@ def logged_fn(lambda_client, functions, fn_name, logs):
     token = unique_token()
     invoke(lambda_client, fn_name, {"token": token})
     group = f"/aws/lambda/{fn_name}"
-    wait_for(lambda: token in json.dumps(filter_all(logs, group)), timeout=15, what="the invoke's log through FilterLogEvents")
+    # Until the REPORT line: the invoke's lines are all written (they are flushed in batches).
+    wait_for(lambda: token in json.dumps(filter_all(logs, group)) and "REPORT RequestId" in json.dumps(filter_all(logs, group)),
+             timeout=15, what="the invoke's log through FilterLogEvents")
     return fn_name, group, token
 
 
@@ -192,8 +194,9 @@ def test_describe_log_streams_and_get_log_events(logs, lambda_client, logged_fn)
     assert again["events"] == [] and again["nextForwardToken"] == fwd
     token2 = unique_token()
     invoke(lambda_client, name, {"token": token2})
-    newer = wait_for(lambda: logs.get_log_events(logGroupName=group, logStreamName=s["logStreamName"], nextToken=fwd)["events"] or None,
-                     timeout=15, what="new events after the forward token")
+    newer = wait_for(lambda: (lambda ev: ev if any(e["message"].startswith("REPORT") for e in ev) else None)(
+                     logs.get_log_events(logGroupName=group, logStreamName=s["logStreamName"], nextToken=fwd)["events"]),
+                     timeout=15, what="the new invoke's events, up to its REPORT, after the forward token")
     assert any(e["message"] == f"LOG-TOKEN {token2}" for e in newer)
     assert not any(e["message"] == f"LOG-TOKEN {token}" for e in newer)
     # The newest two, without a token; paging back from them.
@@ -201,6 +204,8 @@ def test_describe_log_streams_and_get_log_events(logs, lambda_client, logged_fn)
     assert len(last2["events"]) == 2 and last2["events"][-1]["message"].startswith("REPORT RequestId:")
     back = logs.get_log_events(logGroupName=group, logStreamName=s["logStreamName"], nextToken=last2["nextBackwardToken"], limit=1)
     assert [e["message"] for e in back["events"]] == [f'{{"token": "{token2}", "n": 7, "level": "warn"}}']
+    head = logs.get_log_events(logGroupName=group, logStreamName=s["logStreamName"], startFromHead=True, limit=1)["events"]
+    assert head[0]["message"].startswith("START RequestId:") and head[0]["message"] == messages[0]
     # logGroupIdentifier takes the group's ARN.
     by_arn = logs.get_log_events(logGroupIdentifier=f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}", logStreamName=s["logStreamName"], limit=1)
     assert by_arn["events"] == last2["events"][-1:]
@@ -220,8 +225,12 @@ def test_stream_and_event_errors(logs, logged_fn):
     expect_error(logs.filter_log_events, "InvalidParameterException", 400, "Invalid filter pattern", logGroupName=group, filterPattern="[a, b]")
     expect_error(logs.filter_log_events, "InvalidParameterException", 400, "Invalid filter pattern", logGroupName=group, filterPattern="%ERR.*%")
     expect_error(logs.filter_log_events, "InvalidParameterException", 400, "The specified nextToken is invalid.", logGroupName=group, nextToken="zzz")
-    expect_error(logs.filter_log_events, "InvalidParameterException", 400,
+    expect_error(logs.filter_log_events, "ValidationException", 400,
                  "LogGroup name and LogGroup ARN are mutually exclusive parameters.", logGroupName=group, logGroupIdentifier=group)
+    expect_error(logs.filter_log_events, "InvalidParameterException", 400,
+                 "Either the logGroupName or the logGroupIdentifier parameter must be specified.")
+    expect_error(logs.describe_log_streams, "ResourceNotFoundException", 400, GROUP_NOT_FOUND,
+                 logGroupIdentifier=f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/no-such-fn:*")
     expect_error(logs.filter_log_events, "InvalidParameterException", 400,
                  "Cannot specify both logStreamNames and logStreamNamePrefix.", logGroupName=group, logStreamNames=[stream], logStreamNamePrefix="2")
     expect_error(logs.get_log_events, "InvalidParameterException", 400,
