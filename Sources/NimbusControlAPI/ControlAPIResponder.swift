@@ -30,11 +30,11 @@ public struct ControlAPIResponder: HTTPResponder {
     let queues: QueueEndpoint?
     /// Event source mappings (SQS); nil serves none.
     let mappings: EventSourceMappingService?
-    /// The EventBridge-compatible events API, when served (see `ControlAPIResponder+Events.swift`).
+    /// The EventBridge-compatible events API, when served (see `ControlAPIResponder+JSONServices.swift`).
     let events: EventsEndpoint?
-    /// The Kinesis-compatible streams API, when served (see `ControlAPIResponder+Streams.swift`).
+    /// The Kinesis-compatible streams API, when served (see `ControlAPIResponder+JSONServices.swift`).
     let streams: StreamsEndpoint?
-    /// The CloudWatch Logs-compatible logs API, when served (see `ControlAPIResponder+Logs.swift`).
+    /// The CloudWatch Logs-compatible logs API, when served (see `ControlAPIResponder+JSONServices.swift`).
     let logs: LogsEndpoint?
 
     public init(
@@ -64,14 +64,14 @@ public struct ControlAPIResponder: HTTPResponder {
         if let queues, Self.isQueueRequest(request) {
             return await respondToQueueRequest(request, endpoint: queues, requestId: requestId)
         }
-        if let events, Self.isEventsRequest(request) {
-            return await respondToEventsRequest(request, endpoint: events, requestId: requestId)
+        if let events, Self.isRequest(for: events, request) {
+            return await respond(to: request, endpoint: events, requestId: requestId)
         }
-        if let streams, Self.isStreamsRequest(request) {
-            return await respondToStreamsRequest(request, endpoint: streams, requestId: requestId)
+        if let streams, Self.isRequest(for: streams, request) {
+            return await respond(to: request, endpoint: streams, requestId: requestId)
         }
-        if let logs, Self.isLogsRequest(request) {
-            return await respondToLogsRequest(request, endpoint: logs, requestId: requestId)
+        if let logs, Self.isRequest(for: logs, request) {
+            return await respond(to: request, endpoint: logs, requestId: requestId)
         }
         do {
             var response = try await handle(request, requestId: requestId, sourceIp: context.remoteAddress?.ipAddress ?? "127.0.0.1")

@@ -1,50 +1,21 @@
 import Foundation
-
-/// An HTTP answer from the logs API, independent of the HTTP framework.
-public struct LogsAPIResponse: Sendable {
-    public var status: Int
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
-}
+import NimbusCore
 
 /// CloudWatch Logs' AWS JSON 1.1 protocol: `POST /` with `X-Amz-Target: Logs_20140328.<Operation>`.
 /// Errors are `{"__type":"<Shape>","message":...}`, from which botocore picks the exception.
-public struct LogsAPI: Sendable {
+public struct LogsAPI: AWSJSONService {
     public static let targetPrefix = "Logs_20140328."
-    static let contentType = "application/x-amz-json-1.1"
+    public static let bodyLimit = 1024 * 1024
+    public static let tooLargeType = "InvalidParameterException"
     let service: LogsService
 
     public init(service: LogsService) {
         self.service = service
     }
 
-    public func handle(target: String, body: [UInt8]) -> LogsAPIResponse {
-        do {
-            let operation = String(target.dropFirst(Self.targetPrefix.count))
-            let object: [String: Any]
-            if body.isEmpty {
-                object = [:]
-            } else {
-                guard let parsed = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else { throw LogsError.serialization }
-                object = parsed
-            }
-            let result = try dispatch(operation, object)
-            let data = (try? JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])) ?? Data("{}".utf8)
-            return LogsAPIResponse(status: 200, headers: [("Content-Type", Self.contentType)], body: [UInt8](data))
-        } catch let error as LogsError {
-            return Self.errorResponse(error)
-        } catch {
-            return Self.errorResponse(.internalFailure)
-        }
-    }
 
-    public static func errorResponse(_ error: LogsError) -> LogsAPIResponse {
-        let object = ["__type": error.type, "message": error.message]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return LogsAPIResponse(status: error.status, headers: [("Content-Type", contentType)], body: [UInt8](data))
-    }
 
-    private func dispatch(_ operation: String, _ request: [String: Any]) throws(LogsError) -> [String: Any] {
+    public func dispatch(_ operation: String, _ request: [String: Any]) throws(LogsError) -> [String: Any] {
         switch operation {
         case "DescribeLogGroups":
             let prefix = try Self.groupName(request, "logGroupNamePrefix", required: false)

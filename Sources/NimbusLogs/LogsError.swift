@@ -1,6 +1,8 @@
+import NimbusCore
+
 /// A client-facing CloudWatch Logs error: AWS JSON 1.1's `__type` (botocore's exception
 /// name), AWS's message and status.
-public struct LogsError: Error, Sendable, Equatable {
+public struct LogsError: AWSJSONError, Equatable {
     public var type: String
     public var message: String
     public var status: Int
@@ -34,6 +36,6 @@ public struct LogsError: Error, Sendable, Equatable {
         LogsError(type: "UnknownOperationException", message: "Unknown operation \(name)")
     }
 
-    static let serialization = LogsError(type: "SerializationException", message: "Start of structure or map found where not expected.")
+    public static let serialization = LogsError(type: "SerializationException", message: "Start of structure or map found where not expected.")
     public static let internalFailure = LogsError(type: "ServiceUnavailableException", message: "The service cannot complete the request.", status: 500)
 }

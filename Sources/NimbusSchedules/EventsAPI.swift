@@ -1,50 +1,21 @@
 import Foundation
-
-/// An HTTP answer from the events API, independent of the HTTP framework.
-public struct EventsAPIResponse: Sendable {
-    public var status: Int
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
-}
+import NimbusCore
 
 /// EventBridge's AWS JSON 1.1 protocol: `POST /` with `X-Amz-Target: AWSEvents.<Operation>`.
 /// Errors are `{"__type":"<Shape>","message":...}`, from which botocore picks the exception.
-public struct EventsAPI: Sendable {
+public struct EventsAPI: AWSJSONService {
     public static let targetPrefix = "AWSEvents."
-    static let contentType = "application/x-amz-json-1.1"
+    public static let bodyLimit = 1024 * 1024
+    public static let tooLargeType = "ValidationException"
     let service: EventsService
 
     public init(service: EventsService) {
         self.service = service
     }
 
-    public func handle(target: String, body: [UInt8]) -> EventsAPIResponse {
-        do {
-            let operation = String(target.dropFirst(Self.targetPrefix.count))
-            let object: [String: Any]
-            if body.isEmpty {
-                object = [:]
-            } else {
-                guard let parsed = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else { throw EventsError.serialization }
-                object = parsed
-            }
-            let result = try dispatch(operation, object)
-            let data = (try? JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])) ?? Data("{}".utf8)
-            return EventsAPIResponse(status: 200, headers: [("Content-Type", Self.contentType)], body: [UInt8](data))
-        } catch let error as EventsError {
-            return Self.errorResponse(error)
-        } catch {
-            return Self.errorResponse(.internalFailure)
-        }
-    }
 
-    public static func errorResponse(_ error: EventsError) -> EventsAPIResponse {
-        let object = ["__type": error.type, "message": error.message]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return EventsAPIResponse(status: error.status, headers: [("Content-Type", contentType)], body: [UInt8](data))
-    }
 
-    private func dispatch(_ operation: String, _ request: [String: Any]) throws(EventsError) -> [String: Any] {
+    public func dispatch(_ operation: String, _ request: [String: Any]) throws(EventsError) -> [String: Any] {
         try checkBus(request)
         switch operation {
         case "PutRule":

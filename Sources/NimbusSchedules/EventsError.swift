@@ -1,6 +1,8 @@
+import NimbusCore
+
 /// A client-facing EventBridge error: AWS JSON 1.1's `__type` (botocore's exception
 /// name), AWS's message and status.
-public struct EventsError: Error, Sendable, Equatable {
+public struct EventsError: AWSJSONError, Equatable {
     public var type: String
     public var message: String
     public var status: Int
@@ -33,6 +35,6 @@ public struct EventsError: Error, Sendable, Equatable {
         EventsError(type: "UnknownOperationException", message: "Unknown operation \(name)")
     }
 
-    static let serialization = EventsError(type: "SerializationException", message: "Start of structure or map found where not expected.")
+    public static let serialization = EventsError(type: "SerializationException", message: "Start of structure or map found where not expected.")
     public static let internalFailure = EventsError(type: "InternalException", message: "Internal error.", status: 500)
 }

@@ -1,6 +1,8 @@
+import NimbusCore
+
 /// A client-facing Kinesis error: AWS JSON 1.1's `__type` (botocore's exception name),
 /// AWS's message and status.
-public struct StreamError: Error, Sendable, Equatable {
+public struct StreamError: AWSJSONError, Equatable {
     public var type: String
     public var message: String
     public var status: Int
@@ -37,6 +39,6 @@ public struct StreamError: Error, Sendable, Equatable {
         StreamError(type: "UnknownOperationException", message: "Unknown operation \(name)")
     }
 
-    static let serialization = StreamError(type: "SerializationException", message: "Start of structure or map found where not expected.")
+    public static let serialization = StreamError(type: "SerializationException", message: "Start of structure or map found where not expected.")
     public static let internalFailure = StreamError(type: "InternalFailureException", message: "Internal error.", status: 500)
 }

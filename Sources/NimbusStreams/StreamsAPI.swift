@@ -1,48 +1,23 @@
 import Foundation
-
-/// An HTTP answer from the streams API, independent of the HTTP framework.
-public struct StreamsAPIResponse: Sendable {
-    public var status: Int
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
-}
+import NimbusCore
 
 /// Kinesis Data Streams' AWS JSON 1.1 protocol: `POST /` with `X-Amz-Target: Kinesis_20131202.<Operation>`.
 /// Errors are `{"__type":"<Shape>","message":...}`, from which botocore picks the exception.
 /// Botocore checks required members and minimums itself; maximums and patterns are checked here.
-public struct StreamsAPI: Sendable {
+public struct StreamsAPI: AWSJSONService {
     public static let targetPrefix = "Kinesis_20131202."
-    static let contentType = "application/x-amz-json-1.1"
+    public static let bodyLimit = 10 * 1024 * 1024
+    public static let tooLargeType = "ValidationException"
     let service: StreamService
 
     public init(service: StreamService) {
         self.service = service
     }
 
-    public func handle(target: String, body: [UInt8]) -> StreamsAPIResponse {
-        do {
-            let operation = String(target.dropFirst(Self.targetPrefix.count))
-            let object: [String: Any]
-            if body.isEmpty {
-                object = [:]
-            } else {
-                guard let parsed = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else { throw StreamError.serialization }
-                object = parsed
-            }
-            let result = try dispatch(operation, StreamsRequest(object))
-            let data = (try? JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])) ?? Data("{}".utf8)
-            return StreamsAPIResponse(status: 200, headers: [("Content-Type", Self.contentType)], body: [UInt8](data))
-        } catch let error as StreamError {
-            return Self.errorResponse(error)
-        } catch {
-            return Self.errorResponse(.internalFailure)
-        }
-    }
 
-    public static func errorResponse(_ error: StreamError) -> StreamsAPIResponse {
-        let object = ["__type": error.type, "message": error.message]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return StreamsAPIResponse(status: error.status, headers: [("Content-Type", contentType)], body: [UInt8](data))
+
+    public func dispatch(_ operation: String, _ object: [String: Any]) throws(StreamError) -> [String: Any] {
+        try dispatch(operation, StreamsRequest(object))
     }
 
     private func dispatch(_ operation: String, _ request: StreamsRequest) throws(StreamError) -> [String: Any] {
