@@ -34,14 +34,18 @@ public struct ControlAPIResponder: HTTPResponder {
     let events: EventsEndpoint?
     /// The Kinesis-compatible streams API, when served (see `ControlAPIResponder+Streams.swift`).
     let streams: StreamsEndpoint?
+    /// `/metrics` and the metrics series, when served (see `MetricsEndpoint.swift`).
+    let metrics: MetricsEndpoint?
 
     public init(
         functions: FunctionService, layers: LayerService, releases: ReleaseService, verifier: SigV4Verifier, logger: Logger,
         access: ResourceAccess? = nil, urls: FunctionURLService? = nil, queues: QueueEndpoint? = nil,
         mappings: EventSourceMappingService? = nil,
         events: EventsEndpoint? = nil,
-        streams: StreamsEndpoint? = nil
+        streams: StreamsEndpoint? = nil,
+        metrics: MetricsEndpoint? = nil
     ) {
+        self.metrics = metrics
         self.mappings = mappings
         self.functions = functions
         self.layers = layers
@@ -56,6 +60,9 @@ public struct ControlAPIResponder: HTTPResponder {
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
+        if let metrics, MetricsEndpoint.isScrape(request) {
+            return metrics.scrape()
+        }
         let requestId = UUID().uuidString.lowercased()
         if let queues, Self.isQueueRequest(request) {
             return await respondToQueueRequest(request, endpoint: queues, requestId: requestId)
@@ -176,6 +183,9 @@ public struct ControlAPIResponder: HTTPResponder {
             return try releases.provisioned(name, method: method, query: query, body: body)
         case .stats:
             return try functions.stats()
+        case .metricsSeries:
+            guard let metrics else { throw LambdaError(.unknownOperation, "Unknown operation: \(request.method.rawValue) \(rawPath)", status: 404) }
+            return try metrics.series(query: query)
         case .tagResource(let resource):
             return try resourceAccess(rawPath).tags.tagResource(resource, body: body)
         case .untagResource(let resource):

@@ -289,7 +289,8 @@ public struct FunctionService: Sendable {
         let clientContext = try Self.decodeClientContext(headers[.amzClientContext])
         let payload = try Self.checkedPayload(body)
 
-        let request = InvokeRequest(requestId: requestId, functionName: identifier.name, qualifier: resolved, payload: payload, clientContext: clientContext, wantsLogTail: logType == "Tail")
+        var request = InvokeRequest(requestId: requestId, functionName: identifier.name, qualifier: resolved, payload: payload, clientContext: clientContext, wantsLogTail: logType == "Tail")
+        request.traceHeader = TraceHeader.incoming(headers)?.value
         switch invocationType {
         case "DryRun":
             return Response(status: .noContent)
