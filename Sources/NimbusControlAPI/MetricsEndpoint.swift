@@ -48,7 +48,12 @@ public struct MetricsEndpoint: Sendable {
             throw LambdaError(.invalidParameterValue, "step must be a whole number of minutes, at most window")
         }
         let points = self.query.series(function: function, window: .seconds(window), step: .seconds(step))
-        return try WireCoding.json(SeriesOutput(function: function, points: points.map(SeriesOutput.Point.init)))
+        guard let data = try? JSONEncoder().encode(SeriesOutput(function: function, points: points.map(SeriesOutput.Point.init))) else {
+            throw .internalFailure
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     private static func seconds(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws(LambdaError) -> Int {
@@ -60,7 +65,8 @@ public struct MetricsEndpoint: Sendable {
     }
 }
 
-/// The series route's answer; `time` is the step's start in epoch seconds.
+/// The series route's answer (camelCase keys, unlike the Lambda API's PascalCase); `time`
+/// is the step's start in epoch seconds; percentiles are null for a step without invocations.
 struct SeriesOutput: Encodable {
     struct Point: Encodable {
         var time: Int
@@ -71,6 +77,22 @@ struct SeriesOutput: Encodable {
         var durationP50Ms: Double?
         var durationP99Ms: Double?
         var maxConcurrency: Int
+
+        enum CodingKeys: String, CodingKey {
+            case time, invocations, errors, throttles, coldStarts, durationP50Ms, durationP99Ms, maxConcurrency
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(time, forKey: .time)
+            try container.encode(invocations, forKey: .invocations)
+            try container.encode(errors, forKey: .errors)
+            try container.encode(throttles, forKey: .throttles)
+            try container.encode(coldStarts, forKey: .coldStarts)
+            try container.encode(durationP50Ms, forKey: .durationP50Ms)
+            try container.encode(durationP99Ms, forKey: .durationP99Ms)
+            try container.encode(maxConcurrency, forKey: .maxConcurrency)
+        }
 
         init(_ point: MetricPoint) {
             time = Int(point.time.timeIntervalSince1970)

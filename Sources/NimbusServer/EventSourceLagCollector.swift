@@ -15,7 +15,7 @@ struct EventSourceLagCollector: Sendable {
     /// Records counted per shard at most: a scrape must stay cheap.
     static let cap = 10_000
 
-    func collect(into registry: PrometheusCollectorRegistry, known: inout [String: Gauge]) {
+    func collect(into registry: PrometheusCollectorRegistry, known: inout [String: Prometheus.Gauge]) {
         let mappings = (try? store.all()) ?? []
         var seen: Set<String> = []
         for mapping in mappings {

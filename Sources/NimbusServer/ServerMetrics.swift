@@ -17,8 +17,8 @@ public final class ServerMetrics: Sendable {
     let factory: PrometheusMetricsFactory
     /// Per-function metrics and the console's series (``FunctionMetricsQuery``).
     public let invocations: InvocationMetrics
-    private let asyncPending: Gauge
-    private let asyncAge: Gauge
+    private let asyncPending: Prometheus.Gauge
+    private let asyncAge: Prometheus.Gauge
     /// Refreshes scrape-time gauges (async queue, event source lag) before rendering.
     private let collectors = Mutex<[@Sendable (PrometheusCollectorRegistry) -> Void]>([])
 
@@ -54,7 +54,7 @@ public final class ServerMetrics: Sendable {
 
     /// Reads every event source mapping's lag at each scrape.
     func watch(_ lag: EventSourceLagCollector) {
-        let gauges = Mutex<[String: Gauge]>([:])
+        let gauges = Mutex<[String: Prometheus.Gauge]>([:])
         collect { registry in gauges.withLock { lag.collect(into: registry, known: &$0) } }
     }
 
