@@ -266,6 +266,7 @@ public struct FunctionService: Sendable {
         try registry.delete(identifier.name, notFound: .functionNotFound(account.functionArn(identifier.name)))
         _ = try? tags?.functionDeleted(identifier.name)  // logged inside; CreateFunction clears leftovers too
         try asyncInvoker.functionDeleted(identifier.name)
+        invoker.metrics?.functionDeleted(identifier.name)
         return Response(status: .noContent)
     }
 

@@ -93,6 +93,16 @@ def test_counters_per_function_and_version_and_the_series(server, functions):
     hours = resp.json()["points"]
     assert len(hours) == 24 and sum(p["invocations"] for p in hours) == 7
 
+    # A function deleted and made again starts a new series; Prometheus counters only grow.
+    client.delete_function(FunctionName=name)
+    client.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                           Code={"ZipFile": zip_bytes([("app.py", APP, 0o644)])})
+    wait_active(client, name)
+    invoke(client, name, {})
+    resp = raw_request(server.endpoint, "GET", "/_nimbus/metrics/series", query={"function": name})
+    assert sum(p["invocations"] for p in resp.json()["points"]) == 1
+    assert value(scrape(server), "nimbus_invocations", name, "$LATEST") == 6
+
 
 def test_series_refuses_bad_queries(server):
     path = "/_nimbus/metrics/series"
