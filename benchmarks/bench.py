@@ -491,7 +491,7 @@ def main() -> int:
     parser.add_argument("--idle", type=int, default=50)
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
-    parser.add_argument("--only", choices=["async"], help="run one scenario and print it (BENCHMARKS.md is not written)")
+    parser.add_argument("--only", choices=["async", "warm"], help="run one scenario and print it (BENCHMARKS.md is not written)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="nimbus-bench-"))
@@ -516,6 +516,11 @@ def main() -> int:
 
         print("warm invokes...", flush=True)
         warm = warm_scenarios(port, echo_port, functions, args.seconds, args.runs)
+        if args.only == "warm":
+            for row in warm:
+                print(f"{row['scenario']}: p50 {row['p50']:.3f} ms, p99 {row['p99']:.3f} ms, {row['rps']:.0f}/s"
+                      + (f", added p50 {row['added']:.3f} ms" if "added" in row else ""))
+            return 0
         print("cold starts...", flush=True)
         cold = cold_scenarios(port, functions, args.cold_samples)
         cold += prewarmed_cold_scenarios(args.nimbus, work, args.cold_samples)

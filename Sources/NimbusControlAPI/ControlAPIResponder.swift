@@ -36,6 +36,8 @@ public struct ControlAPIResponder: HTTPResponder {
     let streams: StreamsEndpoint?
     /// The CloudWatch Logs-compatible logs API, when served (see `ControlAPIResponder+JSONServices.swift`).
     let logs: LogsEndpoint?
+    /// `/metrics` and the metrics series, when served (see `MetricsEndpoint.swift`).
+    let metrics: MetricsEndpoint?
 
     public init(
         functions: FunctionService, layers: LayerService, releases: ReleaseService, verifier: SigV4Verifier, logger: Logger,
@@ -43,8 +45,10 @@ public struct ControlAPIResponder: HTTPResponder {
         mappings: EventSourceMappingService? = nil,
         events: EventsEndpoint? = nil,
         streams: StreamsEndpoint? = nil,
-        logs: LogsEndpoint? = nil
+        logs: LogsEndpoint? = nil,
+        metrics: MetricsEndpoint? = nil
     ) {
+        self.metrics = metrics
         self.mappings = mappings
         self.functions = functions
         self.layers = layers
@@ -60,6 +64,9 @@ public struct ControlAPIResponder: HTTPResponder {
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
+        if let metrics, MetricsEndpoint.isScrape(request) {
+            return metrics.scrape()
+        }
         let requestId = UUID().uuidString.lowercased()
         if let queues, Self.isQueueRequest(request) {
             return await respondToQueueRequest(request, endpoint: queues, requestId: requestId)
@@ -183,6 +190,9 @@ public struct ControlAPIResponder: HTTPResponder {
             return try releases.provisioned(name, method: method, query: query, body: body)
         case .stats:
             return try functions.stats()
+        case .metricsSeries:
+            guard let metrics else { throw LambdaError(.unknownOperation, "Unknown operation: \(request.method.rawValue) \(rawPath)", status: 404) }
+            return try metrics.series(query: query)
         case .tagResource(let resource):
             return try resourceAccess(rawPath).tags.tagResource(resource, body: body)
         case .untagResource(let resource):

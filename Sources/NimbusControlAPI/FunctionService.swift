@@ -266,6 +266,7 @@ public struct FunctionService: Sendable {
         try registry.delete(identifier.name, notFound: .functionNotFound(account.functionArn(identifier.name)))
         _ = try? tags?.functionDeleted(identifier.name)  // logged inside; CreateFunction clears leftovers too
         try asyncInvoker.functionDeleted(identifier.name)
+        invoker.metrics?.functionDeleted(identifier.name)
         return Response(status: .noContent)
     }
 
@@ -289,7 +290,8 @@ public struct FunctionService: Sendable {
         let clientContext = try Self.decodeClientContext(headers[.amzClientContext])
         let payload = try Self.checkedPayload(body)
 
-        let request = InvokeRequest(requestId: requestId, functionName: identifier.name, qualifier: resolved, payload: payload, clientContext: clientContext, wantsLogTail: logType == "Tail")
+        var request = InvokeRequest(requestId: requestId, functionName: identifier.name, qualifier: resolved, payload: payload, clientContext: clientContext, wantsLogTail: logType == "Tail")
+        request.traceHeader = TraceHeader.incoming(headers)?.value
         switch invocationType {
         case "DryRun":
             return Response(status: .noContent)

@@ -47,6 +47,8 @@ enum LambdaRoute: Equatable, Sendable {
     case codeDownload(sha256Hex: String)
     /// `GET /_nimbus/stats`: Nimbus's own work counters (signed, like the Lambda API).
     case stats
+    /// `GET /_nimbus/metrics/series?function=&window=&step=`: a function's per-minute series (signed).
+    case metricsSeries
     /// Create (POST), Get, Update (PUT) and Delete a function URL configuration.
     case functionURLConfig(String, method: String)
     case listFunctionURLConfigs(String)
@@ -96,6 +98,8 @@ enum LambdaRoute: Equatable, Sendable {
             self = Self.layerRoute(method: method, segments: segments.count, decoded)
         case ("GET", 2) where segments == ["_nimbus", "stats"]:
             self = .stats
+        case ("GET", 3) where segments == ["_nimbus", "metrics", "series"]:
+            self = .metricsSeries
         case ("GET", 3) where segments[0] == "_nimbus" && segments[1] == "code" && segments[2].hasSuffix(".zip"):
             let hex = String(segments[2].dropLast(4))
             self = hex.count == 64 && hex.allSatisfy(\.isHexDigit) ? .codeDownload(sha256Hex: hex) : .unknown

@@ -124,6 +124,7 @@ public struct ResourceAccess: Sendable {
             default: "GetProvisionedConcurrencyConfig"
             }
         case .stats: "GetAccountSettings"
+        case .metricsSeries: "GetFunction"
         case .functionURLConfig(_, let method):
             switch method {
             case "POST": "CreateFunctionUrlConfig"

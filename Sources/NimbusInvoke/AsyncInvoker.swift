@@ -54,6 +54,11 @@ public final class AsyncInvoker: Service, Sendable {
         dispatcher.wake()
     }
 
+    /// Events queued (waiting or running) and when the oldest was accepted, for metrics.
+    public func queueStatus() -> (pending: Int, oldestReceivedAt: Date?) {
+        ((try? events.count()) ?? 0, try? events.oldestReceivedAt())
+    }
+
     /// Drops a deleted function's queued events and configs.
     public func functionDeleted(_ name: String) throws(LambdaError) {
         do {

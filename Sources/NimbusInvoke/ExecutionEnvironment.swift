@@ -32,6 +32,13 @@ final class ExecutionEnvironment: Sendable {
     /// Started for provisioned concurrency: kept warm, never retired for being idle.
     let isProvisioned = Atomic<Bool>(false)
 
+    /// The last invocation's duration without init, as REPORT's `Duration` (for metrics).
+    let lastDurationNanos = Atomic<Int64>(0)
+    /// From spawn to the runtime's first `/next`, once it has asked.
+    var initDuration: Duration? {
+        initMarker.at.withLock { $0 }.map { .nanoseconds(($0 - spawnedAt).nanoseconds) }
+    }
+
     /// Whether the runtime has finished its init (called `/next` for the first time).
     var hasInitialized: Bool { initMarker.at.withLock { $0 } != nil }
 
@@ -300,6 +307,7 @@ final class ExecutionEnvironment: Sendable {
         }
         var report = "REPORT RequestId: \(invocation.requestId)"
         let started = max(submitted, initAt ?? submitted)
+        lastDurationNanos.store(max(0, (finished - started).nanoseconds), ordering: .relaxed)
         let durationMs = Double(max(0, (finished - started).nanoseconds)) / 1_000_000
         report += "\tDuration: \(Self.format(durationMs)) ms"
         report += "\tBilled Duration: \(Int(durationMs.rounded(.up)).clamped(min: 1)) ms"

@@ -17,6 +17,8 @@ final class FunctionPool: Sendable {
     }
 
     private let state = Mutex(State())
+    /// This version's metric objects, made by the first invocation (see ``InvocationMetrics``).
+    let metrics = AtomicLazyReference<VersionMetrics>()
 
     /// The generation new environments must be started with.
     var generation: Int { state.withLock { $0.generation } }

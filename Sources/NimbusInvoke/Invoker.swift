@@ -18,6 +18,8 @@ public struct InvokeRequest: Sendable {
     /// Decoded JSON of `X-Amz-Client-Context`.
     public var clientContext: String?
     public var wantsLogTail: Bool
+    /// The caller's tracing header (X-Ray format), passed to the runtime as is; nil: a new trace.
+    public var traceHeader: String?
 
     public init(requestId: String = UUID().uuidString.lowercased(), functionName: String, qualifier: String? = nil, payload: ByteBuffer, clientContext: String? = nil, wantsLogTail: Bool = false) {
         self.requestId = requestId
@@ -57,13 +59,16 @@ public final class Invoker: Sendable {
     public let concurrencyLimit: Int
     /// Pre-initialized sandboxes, when `--prewarm` asks for them.
     let prewarm: PrewarmPool?
+    /// Per-function metrics (nil: none kept).
+    public let metrics: InvocationMetrics?
 
     public init(
         registry: FunctionRegistry, codeStore: CodeStore, account: Account, runtimeAPI: RuntimeAPIServer, sink: LogSink,
         launcher: RuntimeLauncher, isolation: Isolation = .plain, sandboxDirectory: String = NSTemporaryDirectory(),
         defaultNetwork: NetworkMode = .host, freezeIdle: Bool = true, prewarm: Int = 0,
-        concurrencyLimit: Int = Limits.concurrentExecutions, logger: Logger
+        concurrencyLimit: Int = Limits.concurrentExecutions, metrics: InvocationMetrics? = nil, logger: Logger
     ) {
+        self.metrics = metrics
         self.concurrencyLimit = concurrencyLimit
         self.registry = registry
         self.codeStore = codeStore
@@ -86,29 +91,41 @@ public final class Invoker: Sendable {
         }
         // Reserved concurrency is the function's own; the others share what is left of the
         // account's limit. Counters only: no lock on this path.
+        let meter = versionMetrics(entry)
         let counter = entry.reservedConcurrency == nil ? unreservedInFlight : entry.running
         let running = counter.value.wrappingAdd(1, ordering: .relaxed).newValue
         defer { counter.value.wrappingSubtract(1, ordering: .relaxed) }
         if let reserved = entry.reservedConcurrency {
-            guard running <= reserved else { throw .throttled("ReservedFunctionConcurrentInvocationLimitExceeded") }
+            guard running <= reserved else {
+                meter?.throttled()
+                throw .throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
+            }
         } else {
-            guard running <= concurrencyLimit - registry.totalReserved else { throw .throttled("ConcurrentInvocationLimitExceeded") }
+            guard running <= concurrencyLimit - registry.totalReserved else {
+                meter?.throttled()
+                throw .throttled("ConcurrentInvocationLimitExceeded")
+            }
         }
+        let concurrency = meter?.began() ?? 0
+        defer { meter?.ended() }
         let function = entry.configuration
         let requestId = request.requestId
         let invocation = Invocation(
             requestId: requestId,
             payload: request.payload,
             invokedFunctionArn: qualifier.map { context.account.functionArn(function.name, qualifier: $0) } ?? context.account.functionArn(function.name),
-            traceId: Self.traceId(),
+            traceId: request.traceHeader ?? Self.traceId(),
             clientContext: request.clientContext,
             timeout: .seconds(Int64(function.timeout))
         )
 
         let environment: ExecutionEnvironment
+        let cold: Bool
         if let warm = acquireLive(entry) {
             environment = warm
+            cold = false
         } else {
+            cold = true
             do {
                 let directory = try codeStore.directory(for: function.codeSHA256Hex).path
                 // Layers merged in order, as the function sees them at /opt.
@@ -127,7 +144,9 @@ public final class Invoker: Sendable {
                 }
             } catch let failure as ExecutionEnvironment.StartFailure {
                 entry.pool.abandon()
-                return try startFailed(failure, requestId: requestId, function: function, wantsLogTail: request.wantsLogTail)
+                let result = try startFailed(failure, requestId: requestId, function: function, wantsLogTail: request.wantsLogTail)
+                meter?.completed(durationMs: 0, error: true, coldStart: true, initDurationMs: nil, concurrency: concurrency)
+                return result
             } catch {
                 entry.pool.abandon()
                 logger.error("could not find code for \(function.name): \(error)")
@@ -141,6 +160,13 @@ public final class Invoker: Sendable {
             environment.retire()
         }
         let (payload, functionError) = response(for: outcome, requestId: requestId, function: function, environment: environment)
+        if let meter {
+            let initMs = cold ? environment.initDuration.map { Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15 } : nil
+            meter.completed(
+                durationMs: Double(environment.lastDurationNanos.load(ordering: .relaxed)) / 1_000_000,
+                error: functionError != nil, coldStart: cold, initDurationMs: initMs, concurrency: concurrency
+            )
+        }
         return InvokeResult(
             requestId: requestId,
             payload: payload,
@@ -148,6 +174,13 @@ public final class Invoker: Sendable {
             logTail: request.wantsLogTail ? tail : nil,
             executedVersion: function.version
         )
+    }
+
+    /// The version's metric objects: made by its first invocation, then read with one atomic load.
+    private func versionMetrics(_ entry: FunctionRegistry.Snapshot) -> VersionMetrics? {
+        guard let metrics else { return nil }
+        if let made = entry.pool.metrics.load() { return made }
+        return entry.pool.metrics.storeIfNil(metrics.makeVersionMetrics(function: entry.configuration.name, version: entry.configuration.version))
     }
 
     /// Takes a warm environment that can still run, retiring any whose runtime exited

@@ -6,6 +6,13 @@ extension QueueService {
         return (try? store.queue(name)) != nil
     }
 
+    /// Messages available to receive now (ApproximateNumberOfMessages), for metrics; nil
+    /// when the queue does not exist.
+    public func messagesWaiting(queueArn: String) -> Int? {
+        guard let name = name(fromArn: queueArn) else { return nil }
+        return (try? attributes(name, names: ["ApproximateNumberOfMessages"]))?["ApproximateNumberOfMessages"].flatMap { Int($0) }
+    }
+
     /// Receives up to `max` (1–10) messages, waiting up to `waitSeconds` for the first one
     /// (woken by a send, as ReceiveMessage's long poll). The queue's visibility timeout applies.
     public func receive(queueArn: String, max: Int, waitSeconds: Int) async throws(QueueError) -> [ReceivedMessage] {

@@ -26,6 +26,7 @@ public enum NimbusServer {
         let codeStore = try CodeStore(root: configuration.codeDirectory, database: database)
         let registry = try FunctionRegistry(store: SQLiteFunctionStore(database: database))
         let sink = LogSink(store: LogStore(database: database), logger: logger)
+        let metrics = ServerMetrics()
         let invoker = Invoker(
             registry: registry,
             codeStore: codeStore,
@@ -39,6 +40,7 @@ public enum NimbusServer {
             freezeIdle: configuration.freezeIdle,
             prewarm: configuration.prewarm,
             concurrencyLimit: configuration.concurrentExecutions,
+            metrics: metrics.invocations,
             logger: logger
         )
         let queues = QueueService(account: configuration.account, database: database)
@@ -46,6 +48,7 @@ public enum NimbusServer {
             invoker: invoker, database: database, policy: AsyncRetryPolicy(scale: configuration.asyncDelayScale),
             queues: QueueServiceSender(queues: queues), logger: logger
         )
+        metrics.watch(asyncInvoker)
         let layers = LayerService(
             account: configuration.account, store: SQLiteLayerStore(database: database), codeStore: codeStore, logger: logger
         )
@@ -112,6 +115,7 @@ public enum NimbusServer {
             store: EventSourceMappingStore(database: database), queues: queues, streams: streams, invoker: invoker,
             registry: registry, account: configuration.account, logger: logger
         )
+        metrics.watch(EventSourceLagCollector(store: EventSourceMappingStore(database: database), queues: queues, streams: streams))
         let mappings = EventSourceMappingService(
             account: configuration.account, registry: registry, queues: queues, streams: streams,
             store: EventSourceMappingStore(database: database), changed: { poller.refresh() }
@@ -121,7 +125,8 @@ public enum NimbusServer {
             queues: QueueEndpoint(api: QueueAPI(service: queues), verifier: queueVerifier), mappings: mappings,
             events: EventsEndpoint(api: EventsAPI(service: events), verifier: eventsVerifier),
             streams: StreamsEndpoint(api: StreamsAPI(service: streams), verifier: streamsVerifier),
-            logs: LogsEndpoint(api: LogsAPI(service: logs), verifier: logsVerifier)
+            logs: LogsEndpoint(api: LogsAPI(service: logs), verifier: logsVerifier),
+            metrics: metrics.endpoint(functionExists: { registry.get($0) != nil })
         )
         let account = configuration.account
         return Application(

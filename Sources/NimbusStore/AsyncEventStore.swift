@@ -181,6 +181,11 @@ public struct AsyncEventStore: Sendable {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM async_event") ?? 0 }
     }
 
+    /// When the oldest queued event was accepted; nil for an empty queue (metrics).
+    public func oldestReceivedAt() throws(StoreError) -> Date? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT MIN(received_at) FROM async_event") }.map(Self.date)
+    }
+
     static func event(_ row: Row) -> AsyncEvent {
         let status: Int? = row["last_status"]
         let last = status.map { status in

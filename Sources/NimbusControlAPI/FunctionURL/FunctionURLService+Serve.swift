@@ -67,7 +67,9 @@ extension FunctionURLService {
         )
         let result: InvokeResult
         do {
-            result = try await invoker.invoke(InvokeRequest(requestId: requestId, functionName: record.functionName, qualifier: record.qualifier, payload: ByteBuffer(bytes: event)))
+            var invocation = InvokeRequest(requestId: requestId, functionName: record.functionName, qualifier: record.qualifier, payload: ByteBuffer(bytes: event))
+            invocation.traceHeader = TraceHeader.incoming(request.headers)?.value
+            result = try await invoker.invoke(invocation)
         } catch {
             switch error.code {
             case .resourceNotFound: return Self.plain(403, Self.forbiddenBody, errorType: "AccessDeniedException")
