@@ -64,9 +64,6 @@ public struct ControlAPIResponder: HTTPResponder {
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
-        if let metrics, MetricsEndpoint.isScrape(request) {
-            return metrics.scrape()
-        }
         let requestId = UUID().uuidString.lowercased()
         if let queues, Self.isQueueRequest(request) {
             return await respondToQueueRequest(request, endpoint: queues, requestId: requestId)
@@ -102,6 +99,10 @@ public struct ControlAPIResponder: HTTPResponder {
         // A function URL (by host name or /_nimbus/url/ prefix) does its own authentication.
         if let urls, let address = FunctionURLAddress(host: request.head.authority, rawPath: rawPath) {
             return await urls.serve(request, address: address, fullRawPath: rawPath, rawQuery: rawQuery, requestId: requestId, sourceIp: sourceIp)
+        }
+        // Prometheus scrapes unsigned (after function URLs: a URL's own /metrics is the function's).
+        if let metrics, MetricsEndpoint.isScrape(request) {
+            return metrics.scrape()
         }
         let route = LambdaRoute(method: request.method.rawValue, rawPath: rawPath)
 

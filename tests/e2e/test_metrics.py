@@ -162,3 +162,17 @@ def test_event_source_lag_per_mapping(server, functions):
         except client.exceptions.ResourceNotFoundException:
             pass
         sqs.delete_queue(QueueUrl=url)
+
+
+def test_a_function_urls_own_metrics_path_reaches_the_function(server, functions):
+    import subprocess
+
+    client = server.client()
+    name = functions.name()
+    client.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                           Code={"ZipFile": zip_bytes([("app.py", APP, 0o644)])})
+    wait_active(client, name)
+    url = client.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    # curl resolves *.localhost to the loopback: the URL's host name addresses the function.
+    body = subprocess.run(["curl", "-sS", "--max-time", "60", f"{url}metrics"], capture_output=True, check=True, timeout=90).stdout
+    assert json.loads(body) == {"ok": True}
