@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Domain values and rules. No HTTP, NIO or SQL.
@@ -148,9 +149,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The people-facing CLI's logic: a SigV4-signing API client, SAM templates, deploy/dev.
+        .target(
+            name: "NimbusCLI",
+            dependencies: [
+                "NimbusAuth",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
         .executableTarget(
             name: "nimbus",
             dependencies: [
+                "NimbusCLI",
                 "NimbusServer",
                 "NimbusSandbox",
                 "NimbusStore",
@@ -179,6 +190,7 @@ let package = Package(
         .testTarget(name: "NimbusStreamsTests", dependencies: ["NimbusStreams", "NimbusStore", "NimbusCore"]),
         .testTarget(name: "NimbusSandboxTests", dependencies: ["NimbusSandbox"]),
         .testTarget(name: "NimbusInvokeTests", dependencies: ["NimbusInvoke"]),
+        .testTarget(name: "NimbusCLITests", dependencies: ["NimbusCLI", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "NimbusAuthTests", dependencies: ["NimbusAuth"], exclude: ["make_vectors.py"]),
         .testTarget(
             name: "NimbusControlAPITests",
