@@ -112,11 +112,11 @@ def test_deploy_folder_then_invoke(nimbus, lambda_client, tmp_path, cleanup):
 
     # A second deploy updates code and configuration in place.
     write(app, {"app.py": python_app('return "v2"')})
-    code, out, err = nimbus("deploy", str(app), "--name", name, "--memory", "256", "--timeout", "7", "--env", "A=1", "--env", "B=x=y")
+    code, out, err = nimbus("deploy", str(app), "--name", name, "--memory", "256", "--timeout", "7", "--env", "AA=1", "--env", "BB=x=y")
     assert code == 0, out + err
     assert f"Updating function {name}…" in out and "Creating" not in out
     config = lambda_client.get_function_configuration(FunctionName=name)
-    assert (config["MemorySize"], config["Timeout"], config["Environment"]["Variables"]) == (256, 7, {"A": "1", "B": "x=y"})
+    assert (config["MemorySize"], config["Timeout"], config["Environment"]["Variables"]) == (256, 7, {"AA": "1", "BB": "x=y"})
     payload = tmp_path / "event.json"
     payload.write_text('{"from": "file"}')
     code, out, _ = nimbus("invoke", name, "--file", str(payload))

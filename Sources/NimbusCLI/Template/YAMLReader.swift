@@ -30,7 +30,7 @@ enum YAMLReader {
     }
 
     static func value(_ node: Node) -> TemplateValue {
-        let tag = node.tag.name.rawValue
+        let tag = node.tag.rawValue
         switch node {
         case .scalar(let scalar):
             switch tag {
