@@ -62,6 +62,7 @@ struct TemplateTests {
                     Queue:
                       Fn::GetAtt: [Jobs, Arn]
                     BatchSize: 5
+                    FunctionResponseTypes: [ReportBatchItemFailures]
                 Bucket:
                   Type: S3
           Table:
@@ -100,7 +101,8 @@ struct TemplateTests {
         #expect(warnings.contains("Resource Table (AWS::DynamoDB::Table) is not supported; not created."))
         #expect(warnings.contains("Jobs.Tags is not supported; ignored."))
         #expect(warnings.contains("Hello.Events.Web: served by a function URL, which takes every path and method."))
-        #expect(warnings.count == 5)
+        #expect(warnings.contains("Hello.Events.Work.FunctionResponseTypes is not supported; ignored."))
+        #expect(warnings.count == 6)
     }
 
     @Test("resolves !Ref, !GetAtt and !Sub")

@@ -95,6 +95,9 @@ extension SAMTemplate {
         for (logicalId, resource) in pairs {
             let type = resource["Type"]?.literal ?? ""
             let properties = resource["Properties"] ?? .map([])
+            for key in resource.keys where key != "Type" && key != "Properties" && !type.isEmpty {
+                template.warnings.append("Resource \(logicalId): \(key) is not supported; ignored.")
+            }
             switch type {
             case "AWS::Serverless::Function":
                 template.functions.append(try function(logicalId, properties, globals: globals, warnings: &template.warnings))
@@ -159,6 +162,17 @@ extension SAMTemplate {
         for (eventId, event) in pairsOf(own["Events"]) {
             let type = event["Type"]?.literal ?? ""
             let properties = event["Properties"] ?? .map([])
+            let understood: Set<String> = switch type {
+            case "Api", "HttpApi": ["Path", "Method"]
+            case "Schedule": ["Schedule", "Input", "Enabled", "State", "Name"]
+            case "SQS": ["Queue", "BatchSize", "Enabled"]
+            default: []
+            }
+            if !understood.isEmpty {
+                for key in properties.keys where !understood.contains(key) {
+                    warnings.append("\(logicalId).Events.\(eventId).\(key) is not supported; ignored.")
+                }
+            }
             switch type {
             case "Api", "HttpApi":
                 function.events.append(.url(logicalId: eventId))
