@@ -165,3 +165,30 @@ struct TemplateTests {
         #expect(function.handler == nil && function.runtime == nil && function.memorySize == nil)
     }
 }
+
+@Suite("SAM template functions")
+struct TemplateFunctionTests {
+    @Test("a function without Runtime/Handler gets the guess; a missing handler file is refused before anything is created")
+    func guessAndCheck() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-sam-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("src"), withIntermediateDirectories: true)
+        try Data("exports.handler = async () => 1\n".utf8).write(to: folder.appendingPathComponent("src/index.js"))
+        let lines = Lines()
+        let deployer = TemplateDeployer(client: .fromEnvironment(endpoint: nil, [:]), accountId: "000000000000", say: { lines.add($0) })
+        let template = try SAMTemplate.parse("Resources:\n  Web:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: src/}\n  Py:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: src/, Runtime: python3.12, Handler: app.handler}\n")
+        let (spec, code) = try deployer.spec(for: template.functions[0], folder: folder, context: ResolutionContext(), checkOnly: false)
+        #expect((spec.name, spec.runtime, spec.handler, spec.memorySize, spec.timeout) == ("Web", "nodejs20.x", "index.handler", 128, 3))
+        #expect(code.path == folder.appendingPathComponent("src/").path)
+        #expect(throws: CLIError("Handler app.handler needs app.py in \(code.path), which is not there. Add the file, or pass --handler naming a file in the folder.")) {
+            _ = try deployer.spec(for: template.functions[1], folder: folder, context: ResolutionContext(), checkOnly: true)
+        }
+    }
+}
+
+/// Collects printed lines across concurrency domains.
+final class Lines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
