@@ -83,18 +83,22 @@ public struct TemplateDeployer: Sendable {
         let path = "Resources.\(function.logicalId).Properties"
         let code = folder.appendingPathComponent(function.codeUri)
         let guess = Packager.guess(in: code)
-        var runtime = try function.runtime.map { v throws(CLIError) in try context.resolve(v, at: "\(path).Runtime") }
-        var handler = try function.handler.map { v throws(CLIError) in try context.resolve(v, at: "\(path).Handler") }
-        if runtime == nil || handler == nil {
+        let givenRuntime = try function.runtime.map { v throws(CLIError) in try context.resolve(v, at: "\(path).Runtime") }
+        let givenHandler = try function.handler.map { v throws(CLIError) in try context.resolve(v, at: "\(path).Handler") }
+        let runtime: String
+        let handler: String
+        if let givenRuntime, let givenHandler {
+            (runtime, handler) = (givenRuntime, givenHandler)
+        } else {
             guard let guess else {
                 throw CLIError("\(function.logicalId): no Runtime/Handler in the template and nothing to guess from in \(code.path) (app.py, index.mjs or bootstrap). Add Runtime and Handler.")
             }
-            if runtime == nil { runtime = guess.runtime }
-            if handler == nil { handler = guess.handler }
-            if checkOnly { say("\(function.logicalId): using \(runtime!) with handler \(handler!) (\(guess.reason)).") }
+            runtime = givenRuntime ?? guess.runtime
+            handler = givenHandler ?? guess.handler
+            if checkOnly { say("\(function.logicalId): using \(runtime) with handler \(handler) (\(guess.reason)).") }
         }
-        try Packager.checkHandler(handler!, runtime: runtime!, in: code)
-        if checkOnly { return (FunctionSpec(name: "", runtime: runtime!, handler: handler!), code) }
+        try Packager.checkHandler(handler, runtime: runtime, in: code)
+        if checkOnly { return (FunctionSpec(name: "", runtime: runtime, handler: handler), code) }
         var environment: [String: String] = [:]
         for pair in function.environment {
             environment[pair.key] = try context.resolve(pair.value, at: "\(path).Environment.Variables.\(pair.key)")
@@ -104,7 +108,7 @@ public struct TemplateDeployer: Sendable {
             layers.append(try context.resolve(layer, at: "\(path).Layers[\(index)]"))
         }
         let spec = FunctionSpec(
-            name: try context.resolve(function.name, at: "\(path).FunctionName"), runtime: runtime!, handler: handler!,
+            name: try context.resolve(function.name, at: "\(path).FunctionName"), runtime: runtime, handler: handler,
             memorySize: function.memorySize ?? 128, timeout: function.timeout ?? 3, environment: environment,
             layers: layers,
             description: try function.description.map { v throws(CLIError) in try context.resolve(v, at: "\(path).Description") } ?? ""

@@ -31,26 +31,28 @@ struct FunctionOptions: ParsableArguments {
 
     /// The spec for the folder, guessing what was not given and saying so.
     func spec(folder: URL) throws -> FunctionSpec {
-        var runtime = self.runtime
-        var handler = self.handler
-        if runtime == nil || handler == nil {
+        let runtime: String
+        let handler: String
+        if let givenRuntime = self.runtime, let givenHandler = self.handler {
+            (runtime, handler) = (givenRuntime, givenHandler)
+        } else {
             guard let guess = Packager.guess(in: folder) else {
                 throw CLIError("Cannot tell the runtime of \(folder.path): no app.py, index.mjs, index.js or bootstrap. Pass --runtime and --handler.")
             }
-            if runtime == nil, handler == nil {
-                say("Using \(guess.runtime) with handler \(guess.handler) (\(guess.reason)).")
-            } else if runtime == nil {
-                say("Using \(guess.runtime) (\(guess.reason)).")
+            runtime = self.runtime ?? guess.runtime
+            handler = self.handler ?? guess.handler
+            if self.runtime == nil, self.handler == nil {
+                say("Using \(runtime) with handler \(handler) (\(guess.reason)).")
+            } else if self.runtime == nil {
+                say("Using \(runtime) (\(guess.reason)).")
             } else {
-                say("Using handler \(guess.handler) (\(guess.reason)).")
+                say("Using handler \(handler) (\(guess.reason)).")
             }
-            runtime = runtime ?? guess.runtime
-            handler = handler ?? guess.handler
         }
-        try Packager.checkHandler(handler!, runtime: runtime!, in: folder)
+        try Packager.checkHandler(handler, runtime: runtime, in: folder)
         let name = self.name ?? folder.standardizedFileURL.lastPathComponent
         return FunctionSpec(
-            name: name, runtime: runtime!, handler: handler!, memorySize: memory, timeout: timeout,
+            name: name, runtime: runtime, handler: handler, memorySize: memory, timeout: timeout,
             environment: env.isEmpty ? nil : try Formatting.environment(env)
         )
     }
@@ -79,7 +81,8 @@ struct Deploy: AsyncParsableCommand {
                 .deploy(file: URL(fileURLWithPath: template))
             return
         }
-        let url = URL(fileURLWithPath: folder!)
+        guard let folder else { throw ValidationError("Give a folder, or --template FILE.") }
+        let url = URL(fileURLWithPath: folder)
         let spec = try function.spec(folder: url)
         let arn = try await FunctionDeployer(client: endpoint.client, say: say).deploy(spec, folder: url)
         say("Done: \(arn)")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import NimbusCLI
@@ -179,6 +180,9 @@ struct TemplateFunctionTests {
         let (spec, code) = try deployer.spec(for: template.functions[0], folder: folder, context: ResolutionContext(), checkOnly: false)
         #expect((spec.name, spec.runtime, spec.handler, spec.memorySize, spec.timeout) == ("Web", "nodejs20.x", "index.handler", 128, 3))
         #expect(code.path == folder.appendingPathComponent("src/").path)
+        #expect(lines.all.isEmpty)
+        _ = try deployer.spec(for: template.functions[0], folder: folder, context: ResolutionContext(), checkOnly: true)
+        #expect(lines.all == ["Web: using nodejs20.x with handler index.handler (found index.js)."])
         #expect(throws: CLIError("Handler app.handler needs app.py in \(code.path), which is not there. Add the file, or pass --handler naming a file in the folder.")) {
             _ = try deployer.spec(for: template.functions[1], folder: folder, context: ResolutionContext(), checkOnly: true)
         }
@@ -186,9 +190,8 @@ struct TemplateFunctionTests {
 }
 
 /// Collects printed lines across concurrency domains.
-final class Lines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func add(_ line: String) { lock.withLock { lines.append(line) } }
-    var all: [String] { lock.withLock { lines } }
+final class Lines: Sendable {
+    private let lines = Mutex<[String]>([])
+    func add(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
 }
