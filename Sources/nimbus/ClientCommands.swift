@@ -200,7 +200,7 @@ struct Dev: AsyncParsableCommand {
                 let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
                 say("Reloaded \(spec.name): \(Packager.describe(files: package.fileCount, bytes: package.byteCount)) in \(milliseconds) ms")
             } catch {
-                sayError("Reload failed: \(error.message). Still watching.")
+                sayError("Reload failed: \(error.message)\(error.message.hasSuffix(".") ? "" : ".") Still watching.")
             }
         }
     }

@@ -289,6 +289,14 @@ def test_dev_hot_reload(server, lambda_client, tmp_path, cleanup):
         assert reader.wait_for(f"Reloaded {name}: 2 files", 30), "".join(reader.lines)
         assert answer() == 3
         assert len([line for line in reader.lines if line.startswith("Reloaded")]) == 2
+        # A change that cannot deploy is reported, the old code keeps running, and watching goes on.
+        for path in ("app.py", "helper.py"):
+            (app / path).unlink()
+        assert reader.wait_for(f"Reload failed: {app} has no files to deploy. Still watching.", 30), "".join(reader.lines)
+        assert answer() == 3
+        write(app, {"app.py": python_app('return "back"')})
+        assert reader.wait_for(f"Reloaded {name}: 1 file", 30) and proc.poll() is None
+        wait_for(lambda: answer() == "back", timeout=10, what="the code after the failed reload")
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=10)
