@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Domain values and rules. No HTTP, NIO or SQL.
@@ -166,9 +167,19 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // The people-facing CLI's logic: a SigV4-signing API client, SAM templates, deploy/dev.
+        .target(
+            name: "NimbusCLI",
+            dependencies: [
+                "NimbusAuth",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
         .executableTarget(
             name: "nimbus",
             dependencies: [
+                "NimbusCLI",
                 "NimbusServer",
                 "NimbusSandbox",
                 "NimbusStore",
@@ -201,6 +212,7 @@ let package = Package(
         ),
         .testTarget(name: "NimbusSandboxTests", dependencies: ["NimbusSandbox"]),
         .testTarget(name: "NimbusInvokeTests", dependencies: ["NimbusInvoke"]),
+        .testTarget(name: "NimbusCLITests", dependencies: ["NimbusCLI", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "NimbusAuthTests", dependencies: ["NimbusAuth"], exclude: ["make_vectors.py"]),
         .testTarget(
             name: "NimbusControlAPITests",

@@ -12,7 +12,7 @@ struct Nimbus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nimbus",
         abstract: "A self-hosted, AWS Lambda-compatible serverless platform.",
-        subcommands: [Serve.self, Logs.self, BenchEcho.self]
+        subcommands: [Serve.self, Deploy.self, Invoke.self, List.self, Delete.self, Logs.self, Dev.self, BenchEcho.self]
     )
 }
 
