@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NimbusAuth
+import NimbusConsole
 import NimbusControlAPI
 import NimbusCore
 import NimbusInvoke
@@ -114,9 +115,16 @@ public enum NimbusServer {
             events: EventsEndpoint(api: EventsAPI(service: events), verifier: eventsVerifier),
             streams: StreamsEndpoint(api: StreamsAPI(service: streams), verifier: streamsVerifier)
         )
+        // The web console (/console/), logged into with the server's own credentials.
+        let console = Console(
+            operations: LambdaOperations(functions: functions, releases: releases),
+            sessions: ConsoleSessions(accessKeyId: configuration.accessKeyId, secretAccessKey: configuration.secretAccessKey),
+            testEvents: ConsoleTestEventStore(database: database), logs: LogStore(database: database),
+            metrics: nil  // the metrics component's FunctionMetricsQuery, once it exists
+        )
         let account = configuration.account
         return Application(
-            responder: responder,
+            responder: ConsoleRouter(console: console, next: responder),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Nimbus"),
             services: [
                 sink, asyncInvoker, scheduler, KeepAliveService(invoker: invoker, keepAlive: configuration.keepAlive, logger: logger),

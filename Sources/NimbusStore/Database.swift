@@ -241,6 +241,10 @@ public final class NimbusDatabase: Sendable {
         migrator.registerMigration("v11: stream event source mappings") { db in
             try EventSourceMappingStore.migrateV11(db)
         }
+        // The web console's saved test events (ConsoleTestEventStore).
+        migrator.registerMigration("v13: console test events") { db in
+            try ConsoleTestEventStore.migrateV13(db)
+        }
         return migrator
     }
 }
