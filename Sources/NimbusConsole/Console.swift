@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import NimbusControlAPI
@@ -98,7 +99,7 @@ public struct Console: Sendable {
         guard let token = sessions.logIn(accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey) else {
             return Self.message(401, "Unauthorized", "The access key id or secret access key is wrong.")
         }
-        var response = Self.json(Data(#"{"accessKeyId":"# .utf8) + Data(JSONText.quoted(credentials.accessKeyId).utf8) + Data("}".utf8))
+        var response = Self.json(["accessKeyId": credentials.accessKeyId])
         response.headers[.setCookie] = ConsoleSessions.setCookie(token)
         return response
     }

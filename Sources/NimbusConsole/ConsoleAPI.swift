@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import NimbusControlAPI
@@ -47,11 +48,11 @@ struct ConsoleAPI {
         case (.post, "invoke", 1):
             return try await invoke(name)
         case (.get, "code", 1):
-            return try code(name) { zip throws(ZipEditor.Refusal) in Console.json(["files": try ZipEditor.files(in: zip)]) }
+            return try code(name) { (zip: Data) throws(ZipEditor.Refusal) -> Response in try Console.json(["files": ZipEditor.files(in: zip)]) }
         case (.get, "code", 2) where rest[1] == "file":
             let path = request.uri.queryParameters["path"].map(String.init) ?? ""
-            return try code(name) { zip throws(ZipEditor.Refusal) in
-                Console.json(["path": path, "content": try ZipEditor.read(path, in: zip)])
+            return try code(name) { (zip: Data) throws(ZipEditor.Refusal) -> Response in
+                try Console.json(["path": path, "content": ZipEditor.read(path, in: zip)])
             }
         case (.put, "code", 2) where rest[1] == "file":
             struct Edit: Decodable { var path: String; var content: String }
@@ -59,7 +60,7 @@ struct ConsoleAPI {
                 return Console.message(400, "BadRequest", "Send path and content.")
             }
             var rebuilt: Data?
-            let refused = try code(name) { zip throws(ZipEditor.Refusal) in
+            let refused = try code(name) { (zip: Data) throws(ZipEditor.Refusal) -> Response in
                 rebuilt = try ZipEditor.replacing(edit.path, with: edit.content, in: zip)
                 return Console.json(Data())
             }
@@ -67,12 +68,12 @@ struct ConsoleAPI {
             return try operations.updateCode(name, zip: rebuilt)
         case (.get, "events", 1):
             _ = try operations.getFunction(name, host: host)
-            return Console.json(try store { () throws(StoreError) in try console.testEvents.events(function: name) })
+            return try Console.json(store { () throws(StoreError) -> [ConsoleTestEvent] in try console.testEvents.events(function: name) })
         case (.put, "events", 2):
             return try saveEvent(name, eventName: rest[1])
         case (.delete, "events", 2):
             _ = try operations.getFunction(name, host: host)
-            let existed = try store { () throws(StoreError) in try console.testEvents.delete(name: rest[1], function: name) }
+            let existed = try store { () throws(StoreError) -> Bool in try console.testEvents.delete(name: rest[1], function: name) }
             return existed ? Console.json(Data("{}".utf8)) : Console.message(404, "NotFound", "No test event \(rest[1]).")
         case (.get, "metrics", 1):
             let window = ConsoleMetrics.Window(rawValue: request.uri.queryParameters["window"].map(String.init) ?? "hour") ?? .hour
@@ -157,15 +158,15 @@ struct ConsoleAPI {
     /// Runs `body` on the function's current package; a refusal becomes a 422 with its message.
     private func code(_ name: String, _ body: (Data) throws(ZipEditor.Refusal) -> Response) throws(LambdaError) -> Response {
         _ = try console.operations.getFunction(name, host: nil)
-        guard let configuration = console.operations.registry.get(name) else {
+        guard let configuration = console.operations.registry.get(try FunctionIdentifier.parse(name).name) else {
             throw LambdaError.internalFailure
         }
         if configuration.packageType != "Zip" {
             return Console.message(422, "UnsupportedPackage", "Only .zip packages can be edited in the console.")
         }
         let path = console.operations.codeStore.zipPath(for: configuration.codeSHA256Hex)
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        if let size, size > ZipEditor.maximumPackageSize {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let size = (attributes?[.size] as? NSNumber)?.intValue, size > ZipEditor.maximumPackageSize {
             return Console.message(422, "UnsupportedPackage", "The package is \(size) bytes; the console edits packages up to 1 MB (1048576 bytes).")
         }
         guard let zip = FileManager.default.contents(atPath: path) else {
@@ -190,7 +191,7 @@ struct ConsoleAPI {
             return Console.message(400, "InvalidEventPayload", "The event must be valid JSON.")
         }
         let event = ConsoleTestEvent(name: eventName, payload: String(decoding: payload, as: UTF8.self))
-        try store { () throws(StoreError) in try console.testEvents.save(event, function: name) }
+        try store { () throws(StoreError) -> Void in try console.testEvents.save(event, function: name) }
         return Console.json(event)
     }
 
@@ -205,9 +206,10 @@ struct ConsoleAPI {
 
     private func logLines(_ name: String) throws(LambdaError) -> Response {
         _ = try console.operations.getFunction(name, host: nil)
-        let logGroup = console.operations.registry.get(name)?.logGroup ?? "/aws/lambda/\(name)"
+        let plainName = try FunctionIdentifier.parse(name).name
+        let logGroup = console.operations.registry.get(plainName)?.logGroup ?? "/aws/lambda/\(plainName)"
         let after = request.uri.queryParameters["after"].flatMap { Int64($0) }
-        let events = try store { () throws(StoreError) in
+        let events = try store { () throws(StoreError) -> [FunctionLogEvent] in
             if let after {
                 return try console.logs.events(logGroup: logGroup, afterId: after, limit: 1000)
             }

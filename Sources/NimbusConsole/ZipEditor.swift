@@ -56,7 +56,7 @@ public enum ZipEditor {
             let target = try Archive(data: Data(), accessMode: .create)
             var replaced = false
             for entry in source {
-                let permissions = entry.fileAttributes[.posixPermissions] as? UInt16
+                let permissions = (entry.fileAttributes[.posixPermissions] as? NSNumber)?.uint16Value
                 let modified = entry.fileAttributes[.modificationDate] as? Date ?? Date()
                 if entry.path == path {
                     try add(path, newData, type: .file, permissions: permissions, modified: Date(), to: target)

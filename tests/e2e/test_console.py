@@ -118,7 +118,7 @@ def test_console_edit_invoke_events_memory_logs(page, server, functions, lambda_
     expect(page.locator("#code-status")).to_contain_text("Saved message.txt; new code SHA-256")
     sha = lambda_client.get_function_configuration(FunctionName=name)["CodeSha256"]
     assert sha in page.locator("#code-status").inner_text()
-    assert invoke(lambda_client, name, {})["json"] == {"message": "edited-by-console"}
+    assert invoke(lambda_client, name, {})["Json"] == {"message": "edited-by-console"}
 
     # A binary file cannot be opened.
     # (The package has none; the refusal is unit-tested. bootstrap is text and opens.)
