@@ -114,9 +114,12 @@ struct ConsoleAPI {
             let response = try console.operations.listFunctions(marker: marker)
             guard let page = try? JSONDecoder().decode(Page.self, from: await Self.data(response)) else { throw LambdaError.internalFailure }
             for item in page.Functions {
+                // ListFunctions, as AWS's, has no State: GetFunctionConfiguration says it.
+                struct Settled: Decodable { var State: String? }
+                let settled = try? JSONDecoder().decode(Settled.self, from: await Self.data(try console.operations.getConfiguration(item.FunctionName)))
                 let activity = console.metrics.lastHour(item.FunctionName)
                 rows.append(Row(
-                    name: item.FunctionName, state: item.State, runtime: item.Runtime, memorySize: item.MemorySize,
+                    name: item.FunctionName, state: settled?.State ?? item.State, runtime: item.Runtime, memorySize: item.MemorySize,
                     lastModified: item.LastModified, invocations: activity?.invocations, errors: activity?.errors
                 ))
             }

@@ -26,6 +26,11 @@ public struct LambdaOperations: Sendable {
         try functions.list(marker: marker, maxItems: "50", functionVersion: nil)
     }
 
+    /// GetFunctionConfiguration of `$LATEST`.
+    public func getConfiguration(_ name: String) throws(LambdaError) -> Response {
+        try functions.getConfiguration(name, qualifier: nil)
+    }
+
     /// GetFunction.
     public func getFunction(_ name: String, host: String?) throws(LambdaError) -> Response {
         try functions.get(name, qualifier: nil, host: host)
