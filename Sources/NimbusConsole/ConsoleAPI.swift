@@ -21,7 +21,7 @@ struct ConsoleAPI {
         let method = request.method
         switch (method, parts.first ?? "", parts.count) {
         case (.get, "session", 1):
-            return Console.json(Data("{}".utf8))
+            return Console.json(["accessKeyId": console.sessions.accessKeyId])
         case (.get, "functions", 1):
             return try await functionList()
         case (_, "functions", 2...):

@@ -9,7 +9,8 @@ public final class ConsoleSessions: Sendable {
     public static let lifetime: TimeInterval = 12 * 60 * 60
     public static let cookieName = "nimbus_console"
 
-    private let accessKeyId: String
+    /// The only identity that can log in (shown by the page).
+    public let accessKeyId: String
     private let secretAccessKey: String
     private let sessions = Mutex<[String: Date]>([:])
 

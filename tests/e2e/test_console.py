@@ -200,3 +200,52 @@ def test_a_large_package_is_refused_by_the_editor(page, server, functions):
     )
     expect(page.locator("#code-files button")).to_have_count(0)
     shot(page, "07-large-package")
+
+
+def test_metrics_graphs_draw_with_chart_js(page, server, functions):
+    """The server's metrics component is wired by another part; here the browser gets
+    fixed points for the metrics call, so the graphs themselves are drawn by Chart.js."""
+    name = functions.name()
+    functions.create(name, message_zip("m"))
+    start = 1_700_000_000_000
+    points = [
+        {"time": start + i * 60_000, "invocations": i, "errors": i % 2, "throttles": 0, "coldStarts": 1 if i == 0 else 0,
+         "durationP50Ms": 10.0 + i, "durationP99Ms": 30.0 + i, "maxConcurrency": 1 + i % 3}
+        for i in range(60)
+    ]
+    page.route("**/console/api/functions/*/metrics*", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps({"available": True, "window": "hour", "points": points})))
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, server)
+    page.goto(server.endpoint + f"/console/#/functions/{name}")
+    expect(page.locator("#metrics-charts canvas")).to_have_count(4)
+    expect(page.locator("#metrics-message")).to_have_text("")
+    # Chart.js drew something: the canvases are not blank.
+    drawn = page.evaluate("""() => [...document.querySelectorAll('#metrics-charts canvas')].map(c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        return d.some(v => v !== 0);
+    })""")
+    assert drawn == [True, True, True, True]
+    assert errors == []
+    page.locator("#metrics").screenshot(path=str(ARTIFACTS / "08-metrics.png"))
+
+
+def test_without_the_debian_libraries_the_console_still_works(page, server, functions):
+    name = functions.name()
+    functions.create(name, message_zip("plain"))
+    page.route("**/console/vendor/**", lambda route: route.fulfill(status=404, body="missing"))
+    log_in(page, server)
+    expect(page.locator("#notice")).to_have_text(
+        "CodeMirror (libjs-codemirror) is not installed: the code editor has no syntax highlighting. "
+        "Chart.js (libjs-chart.js) is not installed: metrics are shown as tables."
+    )
+    page.goto(server.endpoint + f"/console/#/functions/{name}")
+    page.click('#code-files button[data-path="message.txt"]')
+    expect(page.locator("#code-text")).to_have_value("plain")
+    page.fill("#code-text", "plain-edited")
+    page.click("#code-save")
+    expect(page.locator("#code-status")).to_contain_text("Saved message.txt")
+    page.click("#invoke-button")
+    expect(page.locator("#invoke-result")).to_have_text('{"message":"plain-edited"}')
+    shot(page, "09-without-libraries")

@@ -33,7 +33,9 @@ async function api(method, path, body, raw = false) {
   try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
   if (response.status === 401 && path !== 'login') { showLogin(); throw new ApiError('Log in to use the console.'); }
   if (!response.ok) {
-    throw new ApiError(data && data.Message ? `${data.Type || 'Error'}: ${data.Message}` : `HTTP ${response.status}`);
+    // The error code is in X-Amzn-ErrorType, as the Lambda API sends it (the body's Type is "User").
+    const code = (response.headers.get('X-Amzn-ErrorType') || (data && data.Type) || 'Error').split(':')[0];
+    throw new ApiError(data && data.Message ? `${code}: ${data.Message}` : `HTTP ${response.status}`);
   }
   return data;
 }
@@ -282,6 +284,8 @@ function metricsSection(name, timers) {
     { id: 'concurrency', title: 'Concurrency', series: [['maxConcurrency', 'Max concurrent']] },
     { id: 'coldstarts', title: 'Cold starts', series: [['coldStarts', 'Cold starts']] },
   ];
+  // Chart.js 3 (Debian's) draws every series grey unless told otherwise.
+  const colors = ['#2563eb', '#dc2626'];
   let made = [];
   const load = async () => {
     const data = await api('GET', `functions/${enc(name)}/metrics?window=${windowSelect.value}`);
@@ -298,7 +302,8 @@ function metricsSection(name, timers) {
         const canvas = el('canvas', { id: `chart-${graph.id}` });
         box.append(canvas);
         made.push(new window.Chart(canvas, { type: 'line', options: { animation: false, spanGaps: true },
-          data: { labels, datasets: graph.series.map(([key, label]) => ({ label, data: data.points.map((p) => p[key]), pointRadius: 0 })) } }));
+          data: { labels, datasets: graph.series.map(([key, label], i) => ({ label, data: data.points.map((p) => p[key]), pointRadius: 0,
+            borderColor: colors[i], backgroundColor: colors[i] })) } }));
       } else {
         const last = data.points.slice(-10);
         box.append(el('table', {}, last.map((p, i) => el('tr', {}, el('td', {}, labels[data.points.length - last.length + i]),
@@ -353,4 +358,4 @@ async function route() {
 
 window.addEventListener('hashchange', route);
 libraryNotice();
-api('GET', 'session').then(() => { loggedIn(''); route(); }).catch(() => {});
+api('GET', 'session').then((who) => { loggedIn(who.accessKeyId); route(); }).catch(() => {});
