@@ -6,10 +6,12 @@ Screenshots of every step are kept under tests/e2e/artifacts/console/ (gitignore
 
 from __future__ import annotations
 
+import io
 import json
 import urllib.error
 import re
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -31,7 +33,8 @@ respond
 
 
 def message_zip(message: str) -> bytes:
-    return bootstrap_zip(runtime_script(MESSAGE_HANDLER), extra=[("message.txt", message, 0o644)])
+    # logo.bin is binary (a NUL byte): listed, but the editor will not open it.
+    return bootstrap_zip(runtime_script(MESSAGE_HANDLER), extra=[("message.txt", message, 0o644), ("logo.bin", b"\x89PNG\x00\x01", 0o644)])
 
 
 @pytest.fixture(scope="module")
@@ -119,9 +122,19 @@ def test_console_edit_invoke_events_memory_logs(page, server, functions, lambda_
     sha = lambda_client.get_function_configuration(FunctionName=name)["CodeSha256"]
     assert sha in page.locator("#code-status").inner_text()
     assert invoke(lambda_client, name, {})["Json"] == {"message": "edited-by-console"}
+    # The rebuilt package kept the other files, their bytes and bootstrap's mode.
+    location = lambda_client.get_function(FunctionName=name)["Code"]["Location"]
+    with zipfile.ZipFile(io.BytesIO(urllib.request.urlopen(location, timeout=10).read())) as package:
+        assert package.read("message.txt") == b"edited-by-console"
+        assert package.read("logo.bin") == b"\x89PNG\x00\x01"
+        assert (package.getinfo("bootstrap").external_attr >> 16) & 0o777 == 0o755
 
-    # A binary file cannot be opened.
-    # (The package has none; the refusal is unit-tested. bootstrap is text and opens.)
+    # A binary file cannot be opened: its button is disabled, and the API says why.
+    expect(page.locator('#code-files button[data-path="logo.bin"]')).to_be_disabled()
+    refusal = page.evaluate(
+        "async (name) => { const r = await fetch(`/console/api/functions/${name}/code/file?path=logo.bin`);"
+        " return [r.status, (await r.json()).Message]; }", name)
+    assert refusal == [422, "logo.bin is a binary file; the console edits text files only."]
     page.click('#code-files button[data-path="bootstrap"]')
     expect(editor).to_contain_text("Nimbus e2e test runtime")
 
