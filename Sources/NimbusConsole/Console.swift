@@ -68,14 +68,13 @@ public struct Console: Sendable {
         if request.method != .get, request.headers[Self.csrfHeader] == nil {
             return Self.message(403, "Forbidden", "Console API requests must carry the X-Nimbus-Console header.")
         }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: Self.bodyLimit)
-        } catch {
-            return Self.message(413, "RequestTooLarge", "The request is larger than \(Self.bodyLimit) bytes.")
-        }
         switch (request.method, route) {
-        case (.post, "login"): return logIn(body)
+        case (.post, "login"):
+            // Small: only credentials. Anonymous clients cannot make the server hold more.
+            guard let body = try? await request.body.collect(upTo: 16 << 10) else {
+                return Self.message(413, "RequestTooLarge", "The request is larger than 16384 bytes.")
+            }
+            return logIn(body)
         case (.post, "logout"):
             sessions.logOut(token)
             var response = Self.json(Data("{}".utf8))
@@ -84,6 +83,12 @@ public struct Console: Sendable {
         default: break
         }
         guard sessions.isValid(token) else { return Self.message(401, "Unauthorized", "Log in to use the console.") }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.bodyLimit)
+        } catch {
+            return Self.message(413, "RequestTooLarge", "The request is larger than \(Self.bodyLimit) bytes.")
+        }
         do {
             return try await ConsoleAPI(console: self, request: request, body: body, requestId: requestId).route(route)
         } catch {

@@ -129,6 +129,12 @@ func json(_ body: ByteBuffer) throws -> [String: Any] {
             try await client.execute(uri: "/console/api/functions", method: .get, headers: session) { response in
                 #expect(response.status == .unauthorized)
             }
+            // Anonymous clients cannot send large bodies: a login is at most 16 KiB.
+            let bigLogin = try await client.execute(
+                uri: "/console/api/login", method: .post, headers: [Console.csrfHeader: "1"],
+                body: ByteBuffer(string: String(repeating: "x", count: 20_000))
+            )
+            #expect(bigLogin.status == .contentTooLarge)
             // Everything else still reaches the Lambda API.
             try await client.execute(uri: "/other", method: .get) { response in
                 #expect(String(buffer: response.body) == "lambda api")
