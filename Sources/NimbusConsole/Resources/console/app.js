@@ -229,6 +229,14 @@ function testSection(name) {
       status(eventStatus, `Saved ${eventName.value}.`, true);
     } catch (e) { status(eventStatus, e.message, false); }
   } }, 'Save event');
+  const deleteEvent = el('button', { id: 'event-delete', onclick: async () => {
+    try {
+      await api('DELETE', `functions/${enc(name)}/events/${enc(eventName.value)}`);
+      delete saved[eventName.value];
+      await loadEvents();
+      status(eventStatus, `Deleted ${eventName.value}.`, true);
+    } catch (e) { status(eventStatus, e.message, false); }
+  } }, 'Delete event');
   const outcome = el('p', { id: 'invoke-status' });
   const duration = el('span', { id: 'invoke-duration' });
   const result = el('pre', { id: 'invoke-result' });
@@ -245,7 +253,7 @@ function testSection(name) {
   } }, 'Invoke');
   loadEvents().catch((e) => status(eventStatus, e.message, false));
   return el('section', { id: 'test' }, el('h2', {}, 'Test'),
-    el('div', {}, select, ' ', eventName, ' ', saveEvent, ' ', eventStatus), payload, invoke,
+    el('div', {}, select, ' ', eventName, ' ', saveEvent, ' ', deleteEvent, ' ', eventStatus), payload, invoke,
     outcome, el('p', {}, 'Duration: ', duration), el('h3', {}, 'Response'), result, el('h3', {}, 'Log tail'), log);
 }
 
