@@ -146,6 +146,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The web console under /console/: static pages and a small JSON API behind a login.
+        .target(
+            name: "NimbusConsole",
+            dependencies: [
+                "NimbusCore",
+                "NimbusStore",
+                "NimbusControlAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            // The console's own HTML, JavaScript and CSS (no build step).
+            resources: [.copy("Resources/console")]
+        ),
         // Composition root.
         .target(
             name: "NimbusServer",
@@ -160,6 +174,7 @@ let package = Package(
                 "NimbusSchedules",
                 "NimbusStreams",
                 "NimbusLogs",
+                "NimbusConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -214,6 +229,14 @@ let package = Package(
         .testTarget(name: "NimbusInvokeTests", dependencies: ["NimbusInvoke"]),
         .testTarget(name: "NimbusCLITests", dependencies: ["NimbusCLI", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "NimbusAuthTests", dependencies: ["NimbusAuth"], exclude: ["make_vectors.py"]),
+        .testTarget(
+            name: "NimbusConsoleTests",
+            dependencies: [
+                "NimbusConsole", "NimbusControlAPI", "NimbusCore", "NimbusStore", "NimbusInvoke",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "NimbusControlAPITests",
             dependencies: [

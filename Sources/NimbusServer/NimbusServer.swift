@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NimbusAuth
+import NimbusConsole
 import NimbusControlAPI
 import NimbusCore
 import NimbusInvoke
@@ -128,9 +129,16 @@ public enum NimbusServer {
             logs: LogsEndpoint(api: LogsAPI(service: logs), verifier: logsVerifier),
             metrics: metrics.endpoint(functionExists: { registry.get($0) != nil })
         )
+        // The web console (/console/), logged into with the server's own credentials.
+        let console = Console(
+            operations: LambdaOperations(functions: functions, releases: releases),
+            sessions: ConsoleSessions(accessKeyId: configuration.accessKeyId, secretAccessKey: configuration.secretAccessKey),
+            testEvents: ConsoleTestEventStore(database: database), logs: LogStore(database: database),
+            metrics: nil  // the metrics component's FunctionMetricsQuery, once it exists
+        )
         let account = configuration.account
         return Application(
-            responder: responder,
+            responder: ConsoleRouter(console: console, next: responder),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Nimbus"),
             services: [
                 sink, asyncInvoker, scheduler, KeepAliveService(invoker: invoker, keepAlive: configuration.keepAlive, logger: logger),

@@ -246,6 +246,10 @@ public final class NimbusDatabase: Sendable {
         migrator.registerMigration("v12: log retention") { db in
             try LogStore.migrateV12(db)
         }
+        // The web console's saved test events (ConsoleTestEventStore).
+        migrator.registerMigration("v13: console test events") { db in
+            try ConsoleTestEventStore.migrateV13(db)
+        }
         return migrator
     }
 }
