@@ -134,7 +134,7 @@ public enum NimbusServer {
             operations: LambdaOperations(functions: functions, releases: releases),
             sessions: ConsoleSessions(accessKeyId: configuration.accessKeyId, secretAccessKey: configuration.secretAccessKey),
             testEvents: ConsoleTestEventStore(database: database), logs: LogStore(database: database),
-            metrics: nil  // the metrics component's FunctionMetricsQuery, once it exists
+            metrics: metrics.invocations
         )
         let account = configuration.account
         return Application(
