@@ -60,10 +60,14 @@ def shot(page, name: str) -> None:
 
 
 def log_in(page, server, secret=SECRET_KEY) -> None:
+    """Logs in; with the right secret, returns once the console shows it is signed in (the
+    login answer would otherwise race a following `page.goto` and send the page back to the list)."""
     page.goto(server.endpoint + "/console/")
     page.fill("#access-key-id", ACCESS_KEY)
     page.fill("#secret-access-key", secret)
     page.click("#login-button")
+    if secret == SECRET_KEY:
+        expect(page.locator("#who")).to_have_text(f"Signed in as {ACCESS_KEY}")
 
 
 def test_wrong_password_is_refused_and_the_api_needs_a_session(page, server):
