@@ -18,6 +18,13 @@ public struct ValidationErrors: Sendable {
         messages.append("Value \(value) at '\(field)' failed to satisfy constraint: \(constraint)")
     }
 
+    /// The message for a single violation, for services whose errors are not `LambdaError`s.
+    public static func single(value: String?, at field: String, constraint: String) -> String {
+        var errors = ValidationErrors()
+        errors.add(value: value, at: field, constraint: constraint)
+        return errors.message ?? ""
+    }
+
     /// The combined message, or nil when nothing was recorded.
     public var message: String? {
         guard !messages.isEmpty else { return nil }

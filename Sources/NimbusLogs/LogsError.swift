@@ -28,8 +28,7 @@ public struct LogsError: AWSJSONError, Equatable {
     /// AWS's generic constraint message (`1 validation error detected: ...`); CloudWatch Logs
     /// reports it as InvalidParameterException.
     static func constraint(_ value: String?, at member: String, _ constraint: String) -> LogsError {
-        let shown = value.map { "'\($0)'" } ?? "null"
-        return invalidParameter("1 validation error detected: Value \(shown) at '\(member)' failed to satisfy constraint: \(constraint)")
+        invalidParameter(ValidationErrors.single(value: value, at: member, constraint: constraint))
     }
 
     static func unknownOperation(_ name: String) -> LogsError {

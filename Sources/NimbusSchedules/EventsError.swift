@@ -27,8 +27,7 @@ public struct EventsError: AWSJSONError, Equatable {
 
     /// AWS's generic constraint message (`1 validation error detected: ...`).
     static func constraint(_ value: String?, at member: String, _ constraint: String) -> EventsError {
-        let shown = value.map { "'\($0)'" } ?? "null"
-        return validation("1 validation error detected: Value \(shown) at '\(member)' failed to satisfy constraint: \(constraint)")
+        validation(ValidationErrors.single(value: value, at: member, constraint: constraint))
     }
 
     static func unknownOperation(_ name: String) -> EventsError {

@@ -18,8 +18,7 @@ public struct StreamError: AWSJSONError, Equatable {
 
     /// AWS's generic constraint message (`1 validation error detected: ...`).
     static func constraint(_ value: String?, at member: String, _ constraint: String) -> StreamError {
-        let shown = value.map { "'\($0)'" } ?? "null"
-        return validation("1 validation error detected: Value \(shown) at '\(member)' failed to satisfy constraint: \(constraint)")
+        validation(ValidationErrors.single(value: value, at: member, constraint: constraint))
     }
 
     static func streamNotFound(_ name: String, account: String) -> StreamError {

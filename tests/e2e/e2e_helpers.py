@@ -220,7 +220,9 @@ class NimbusServer:
         return f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"
 
 
-def make_client(endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, region=REGION, **cfg):
+def make_client(endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, region=REGION, service="lambda", **cfg):
+    """A boto3 client for one of the services Nimbus serves (lambda, sqs, events, kinesis,
+    logs), without retries, so each test sees exactly one answer."""
     config = Config(
         region_name=region,
         retries={"total_max_attempts": 1, "mode": "standard"},
@@ -230,7 +232,7 @@ def make_client(endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, region=R
         **cfg,
     )
     return boto3.session.Session().client(
-        "lambda",
+        service,
         endpoint_url=endpoint,
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,

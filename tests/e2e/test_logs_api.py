@@ -10,14 +10,12 @@ import shutil
 import subprocess
 import time
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import aws_cli_env
-from e2e_helpers import (
-    ACCESS_KEY,
+from e2e_helpers import (  # noqa: I001
+    make_client,
     ACCOUNT,
     REGION,
     SECRET_KEY,
@@ -57,10 +55,7 @@ def expect_error(fn, code: str, status: int, message: str | None = None, **kwarg
 
 
 def logs_client(endpoint: str, secret_key: str = SECRET_KEY):
-    return boto3.session.Session().client(
-        "logs", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=ACCESS_KEY, aws_secret_access_key=secret_key,
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=60, connect_timeout=5),
-    )
+    return make_client(endpoint, secret_key=secret_key, service="logs", read_timeout=60)
 
 
 @pytest.fixture(scope="module")

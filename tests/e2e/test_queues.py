@@ -14,23 +14,14 @@ import threading
 import time
 import uuid
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from e2e_helpers import ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, bootstrap_zip, runtime_script
+from e2e_helpers import make_client, ACCOUNT, REGION, SECRET_KEY, bootstrap_zip, runtime_script
 
 
 def sqs_client(endpoint: str, secret_key: str = SECRET_KEY):
-    return boto3.session.Session().client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=secret_key,
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=60, connect_timeout=5),
-    )
+    return make_client(endpoint, secret_key=secret_key, service="sqs", read_timeout=60)
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,11 @@ import re
 import time
 from datetime import datetime, timezone
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from botocore.exceptions import ClientError
 
-from e2e_helpers import ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, UUID_RE, bootstrap_zip, runtime_script, unique_token, wait_for
+from e2e_helpers import make_client, ACCOUNT, REGION, SECRET_KEY, UUID_RE, bootstrap_zip, runtime_script, unique_token, wait_for
 
 # Posts the whole event it receives to $SIDE_EFFECT_URL/$TOKEN.
 REPORT_EVENT = r"""
@@ -27,10 +25,7 @@ respond_json '{}'
 
 
 def events_client(endpoint: str, secret_key: str = SECRET_KEY):
-    return boto3.session.Session().client(
-        "events", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=ACCESS_KEY, aws_secret_access_key=secret_key,
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=60, connect_timeout=5),
-    )
+    return make_client(endpoint, secret_key=secret_key, service="events", read_timeout=60)
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,11 @@ import json
 import time
 import uuid
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from e2e_helpers import ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, expect_error, load_snapshot, unique_token, wait_for, zip_bytes
+from e2e_helpers import ACCOUNT, REGION, expect_error, load_snapshot, unique_token, wait_for, zip_bytes
 from test_queues import sqs_client
+from test_streams import kinesis_client
 
 SNAPSHOT = "esm_kinesis.snapshot.json"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/r"
@@ -58,11 +57,6 @@ def handler(event, context):
 """
 
 
-def kinesis_client(endpoint: str):
-    return boto3.session.Session().client(
-        "kinesis", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=30, connect_timeout=5),
-    )
 
 
 @pytest.fixture(scope="module")

@@ -12,21 +12,16 @@ import json
 import time
 from datetime import datetime, timezone
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from e2e_helpers import ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, unique_token
+from e2e_helpers import make_client, ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, unique_token
 
 STREAM_NAME_PATTERN = "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
 
 
 def kinesis_client(endpoint: str, secret_key: str = SECRET_KEY):
-    return boto3.session.Session().client(
-        "kinesis", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=ACCESS_KEY, aws_secret_access_key=secret_key,
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=60, connect_timeout=5),
-    )
+    return make_client(endpoint, secret_key=secret_key, service="kinesis", read_timeout=60)
 
 
 @pytest.fixture(scope="module")
