@@ -112,10 +112,15 @@ final class AsyncDispatcher: Sendable {
             return
         }
 
-        let request = InvokeRequest(
+        var request = InvokeRequest(
             requestId: event.event.requestId, functionName: event.event.functionName, qualifier: event.event.qualifier,
             payload: ByteBuffer(bytes: event.event.payload), clientContext: event.event.clientContext
         )
+        // Every attempt joins the caller's trace; the first waited since it was accepted,
+        // a retry since it fell due.
+        request.traceHeader = event.event.traceHeader
+        request.trigger = .pubsub
+        request.queuedSince = event.invokeCount == 0 && event.platformRetries == 0 ? event.event.receivedAt : event.dueAt
         let outcome: AsyncRetryPolicy.Outcome
         do {
             let result = try await invoker.invoke(request)

@@ -43,7 +43,8 @@ public final class AsyncInvoker: Service, Sendable {
         let payload = request.payload.withUnsafeReadableBytes { Data($0) }
         let event = NewAsyncEvent(
             requestId: request.requestId, functionName: request.functionName, qualifier: request.qualifier,
-            payload: payload, clientContext: request.clientContext, receivedAt: Date()
+            payload: payload, clientContext: request.clientContext, receivedAt: Date(),
+            traceHeader: request.traceHeader
         )
         do {
             try await committer.submit(event)

@@ -20,8 +20,13 @@ public struct InvokeRequest: Sendable {
     public var wantsLogTail: Bool
     /// The caller's tracing header (X-Ray format), passed to the runtime as is; nil: a new trace.
     public var traceHeader: String?
+    /// What started it, for the invocation span (`faas.trigger`).
+    public var trigger: InvocationTracer.Trigger = .http
+    /// For an Event invocation: when this attempt began to wait in the queue.
+    public var queuedSince: Date?
 
-    public init(requestId: String = UUID().uuidString.lowercased(), functionName: String, qualifier: String? = nil, payload: ByteBuffer, clientContext: String? = nil, wantsLogTail: Bool = false) {
+    public init(requestId: String = UUID().uuidString.lowercased(), functionName: String, qualifier: String? = nil, payload: ByteBuffer, clientContext: String? = nil, wantsLogTail: Bool = false, trigger: InvocationTracer.Trigger = .http) {
+        self.trigger = trigger
         self.requestId = requestId
         self.functionName = functionName
         self.qualifier = qualifier
@@ -61,13 +66,17 @@ public final class Invoker: Sendable {
     let prewarm: PrewarmPool?
     /// Per-function metrics (nil: none kept).
     public let metrics: InvocationMetrics?
+    /// Invocation spans (nil: none made, the default).
+    let tracer: InvocationTracer?
 
     public init(
         registry: FunctionRegistry, codeStore: CodeStore, account: Account, runtimeAPI: RuntimeAPIServer, sink: LogSink,
         launcher: RuntimeLauncher, isolation: Isolation = .plain, sandboxDirectory: String = NSTemporaryDirectory(),
         defaultNetwork: NetworkMode = .host, freezeIdle: Bool = true, prewarm: Int = 0,
-        concurrencyLimit: Int = Limits.concurrentExecutions, metrics: InvocationMetrics? = nil, logger: Logger
+        concurrencyLimit: Int = Limits.concurrentExecutions, metrics: InvocationMetrics? = nil,
+        tracer: InvocationTracer? = nil, logger: Logger
     ) {
+        self.tracer = tracer
         self.metrics = metrics
         self.concurrencyLimit = concurrencyLimit
         self.registry = registry
@@ -110,22 +119,29 @@ public final class Invoker: Sendable {
         defer { meter?.ended() }
         let function = entry.configuration
         let requestId = request.requestId
+        let arn = qualifier.map { context.account.functionArn(function.name, qualifier: $0) } ?? context.account.functionArn(function.name)
+        let span = tracer?.begin(
+            function: function, arn: arn, requestId: requestId, incoming: request.traceHeader,
+            trigger: request.trigger, queuedSince: request.queuedSince
+        )
         let invocation = Invocation(
             requestId: requestId,
             payload: request.payload,
-            invokedFunctionArn: qualifier.map { context.account.functionArn(function.name, qualifier: $0) } ?? context.account.functionArn(function.name),
-            traceId: request.traceHeader ?? Self.traceId(),
+            invokedFunctionArn: arn,
+            traceId: span?.header ?? request.traceHeader ?? Self.traceId(),
             clientContext: request.clientContext,
             timeout: .seconds(Int64(function.timeout))
         )
 
         let environment: ExecutionEnvironment
         let cold: Bool
+        var coldStartedAt: Date?
         if let warm = acquireLive(entry) {
             environment = warm
             cold = false
         } else {
             cold = true
+            if span != nil { coldStartedAt = Date() }
             do {
                 let directory = try codeStore.directory(for: function.codeSHA256Hex).path
                 // Layers merged in order, as the function sees them at /opt.
@@ -144,11 +160,19 @@ public final class Invoker: Sendable {
                 }
             } catch let failure as ExecutionEnvironment.StartFailure {
                 entry.pool.abandon()
-                let result = try startFailed(failure, requestId: requestId, function: function, wantsLogTail: request.wantsLogTail)
+                let result: InvokeResult
+                do {
+                    result = try startFailed(failure, requestId: requestId, function: function, wantsLogTail: request.wantsLogTail)
+                } catch {
+                    span?.end(coldStart: true, functionError: "Unhandled", errorType: "ServiceException")
+                    throw error
+                }
+                span?.end(coldStart: true, functionError: result.functionError, errorType: failure.errorType)
                 meter?.completed(durationMs: 0, error: true, coldStart: true, initDurationMs: nil, concurrency: concurrency)
                 return result
             } catch {
                 entry.pool.abandon()
+                span?.end(coldStart: true, functionError: "Unhandled", errorType: "ServiceException")
                 logger.error("could not find code for \(function.name): \(error)")
                 throw .internalFailure
             }
@@ -160,6 +184,12 @@ public final class Invoker: Sendable {
             environment.retire()
         }
         let (payload, functionError) = response(for: outcome, requestId: requestId, function: function, environment: environment)
+        if let span {
+            if let coldStartedAt, let initDuration = environment.initDuration {
+                span.recordInit(started: coldStartedAt, duration: initDuration)
+            }
+            span.end(coldStart: cold, functionError: functionError, errorType: outcome.errorType)
+        }
         if let meter {
             let initMs = cold ? environment.initDuration.map { Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15 } : nil
             meter.completed(

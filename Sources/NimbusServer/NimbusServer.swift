@@ -28,6 +28,7 @@ public enum NimbusServer {
         let registry = try FunctionRegistry(store: SQLiteFunctionStore(database: database))
         let sink = LogSink(store: LogStore(database: database), logger: logger)
         let metrics = ServerMetrics()
+        let spans = try configuration.otlpEndpoint.map { try SpanExport.make(endpoint: $0, logger: logger) }
         let invoker = Invoker(
             registry: registry,
             codeStore: codeStore,
@@ -42,6 +43,7 @@ public enum NimbusServer {
             prewarm: configuration.prewarm,
             concurrencyLimit: configuration.concurrentExecutions,
             metrics: metrics.invocations,
+            tracer: spans?.0,
             logger: logger
         )
         let queues = QueueService(account: configuration.account, database: database)
@@ -140,10 +142,11 @@ public enum NimbusServer {
         return Application(
             responder: ConsoleRouter(console: console, next: responder),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Nimbus"),
-            services: [
+            // Shut down in reverse: the span exporter last, so it flushes every span.
+            services: (spans.map { [$0.1] } ?? []) + [
                 sink, asyncInvoker, scheduler, KeepAliveService(invoker: invoker, keepAlive: configuration.keepAlive, logger: logger),
                 EventSourcePollerService(poller: poller), RetentionSweeper(service: logs, logger: logger),
-            ],
+            ] as [any Service],
             onServerRunning: { channel in
                 invoker.startPrewarming()
                 let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? configuration.port)" } ?? ""

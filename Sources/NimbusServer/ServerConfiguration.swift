@@ -34,6 +34,9 @@ public struct ServerConfiguration: Sendable {
     /// Multiplies every delay of asynchronous invocation (retries, backoff, maximum event
     /// age): 1 is AWS's schedule; tests use e.g. 0.01 so "1 minute" is 0.6 s.
     public var asyncDelayScale = 1.0
+    /// An OTLP/HTTP collector's base URL (`--otlp-endpoint`): invocation spans are
+    /// exported to `<URL>/v1/traces`. nil: no spans (the default).
+    public var otlpEndpoint: String?
     /// The bubblewrap executable.
     public var bubblewrapPath = "/usr/bin/bwrap"
 

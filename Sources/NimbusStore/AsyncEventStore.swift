@@ -10,8 +10,12 @@ public struct NewAsyncEvent: Sendable, Equatable {
     public var payload: Data
     public var clientContext: String?
     public var receivedAt: Date
+    /// The caller's tracing header (X-Ray format), so every attempt joins the caller's
+    /// trace; nil: each attempt starts a new one.
+    public var traceHeader: String?
 
-    public init(requestId: String, functionName: String, qualifier: String?, payload: Data, clientContext: String? = nil, receivedAt: Date = Date()) {
+    public init(requestId: String, functionName: String, qualifier: String?, payload: Data, clientContext: String? = nil, receivedAt: Date = Date(), traceHeader: String? = nil) {
+        self.traceHeader = traceHeader
         self.requestId = requestId
         self.functionName = functionName
         self.qualifier = qualifier
@@ -78,13 +82,13 @@ public struct AsyncEventStore: Sendable {
 
     static func insert(_ events: [NewAsyncEvent], _ db: Database) throws {
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO async_event (request_id, function_name, qualifier, payload, client_context, received_at, due_at, state, invoke_count, platform_retries)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0)
+            INSERT INTO async_event (request_id, function_name, qualifier, payload, client_context, received_at, due_at, state, invoke_count, platform_retries, trace_header)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?)
             """)
         for event in events {
             let received = Self.millis(event.receivedAt)
             try statement.execute(arguments: [
-                event.requestId, event.functionName, event.qualifier, event.payload, event.clientContext, received, received,
+                event.requestId, event.functionName, event.qualifier, event.payload, event.clientContext, received, received, event.traceHeader,
             ])
         }
     }
@@ -198,13 +202,20 @@ public struct AsyncEventStore: Sendable {
             id: row["id"],
             event: NewAsyncEvent(
                 requestId: row["request_id"], functionName: row["function_name"], qualifier: row["qualifier"],
-                payload: row["payload"], clientContext: row["client_context"], receivedAt: date(row["received_at"])
+                payload: row["payload"], clientContext: row["client_context"], receivedAt: date(row["received_at"]),
+                traceHeader: row["trace_header"]
             ),
             dueAt: date(row["due_at"]),
             invokeCount: row["invoke_count"],
             platformRetries: row["platform_retries"],
             lastResponse: last
         )
+    }
+
+    /// Migration `v14`: the caller's trace header, kept across retries. Part of a
+    /// shipped migration: never edit.
+    static func migrateV14(_ db: Database) throws {
+        try db.alter(table: "async_event") { t in t.add(column: "trace_header", .text) }
     }
 
     static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }

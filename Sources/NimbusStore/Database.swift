@@ -250,6 +250,10 @@ public final class NimbusDatabase: Sendable {
         migrator.registerMigration("v13: console test events") { db in
             try ConsoleTestEventStore.migrateV13(db)
         }
+        // Event invocations keep the caller's trace header (AsyncEventStore).
+        migrator.registerMigration("v14: async event trace header") { db in
+            try AsyncEventStore.migrateV14(db)
+        }
         return migrator
     }
 }

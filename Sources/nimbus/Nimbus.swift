@@ -32,6 +32,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("no-freeze"), help: "Do not freeze idle environments (for attaching a debugger).") var noFreeze = false
     @Option(help: "Network of functions that do not set NIMBUS_NETWORK_MODE: host or isolated.") var network: NetworkMode = .host
     @Option(name: .customLong("async-delay-scale"), help: "Multiplies async retry delays and maximum event age (tests: 0.01).") var asyncDelayScale = 1.0
+    @Option(name: .customLong("otlp-endpoint"), help: "Export invocation spans to this OTLP/HTTP collector (e.g. http://127.0.0.1:4318); off by default.") var otlpEndpoint: String?
     @Option(help: "JSON list of extra identities: [{\"accessKeyId\",\"secretAccessKey\",\"accountId\",\"arn\"}].") var identities: String?
 
     /// `MemTotal` from /proc/meminfo, in bytes.
@@ -68,6 +69,7 @@ struct Serve: AsyncParsableCommand {
         configuration.prewarm = max(0, prewarm)
         guard asyncDelayScale > 0, asyncDelayScale.isFinite else { throw ValidationError("--async-delay-scale must be a positive number") }
         configuration.asyncDelayScale = asyncDelayScale
+        configuration.otlpEndpoint = otlpEndpoint
         if let bubblewrap = env["NIMBUS_BWRAP"] { configuration.bubblewrapPath = bubblewrap }
         if let identities {
             do {

@@ -123,4 +123,21 @@ struct GroupCommitterTests {
         try store.deleteEvents(functionName: "f")
         #expect(try store.count() == 1)
     }
+
+    @Test("an event keeps its caller's trace header through a restart (migration v14)")
+    func traceHeaderIsKept() async throws {
+        let path = try temporaryDirectory().appendingPathComponent("db.sqlite").path
+        let header = "Root=1-5d02e5ca-f5792818b6fe8368e5b51d50;Parent=191db58857df8395;Sampled=1"
+        let received = Date(timeIntervalSince1970: 1_700_000_000)
+        do {
+            let store = AsyncEventStore(database: try NimbusDatabase(path: path))
+            try await store.insert([
+                NewAsyncEvent(requestId: "traced", functionName: "f", qualifier: nil, payload: Data("{}".utf8), receivedAt: received, traceHeader: header),
+                NewAsyncEvent(requestId: "untraced", functionName: "f", qualifier: nil, payload: Data("{}".utf8), receivedAt: received),
+            ])
+        }
+        let store = AsyncEventStore(database: try NimbusDatabase(path: path))
+        let claimed = try store.claimDue(now: received, limit: 2)
+        #expect(claimed.map(\.event.traceHeader) == [header, nil])
+    }
 }

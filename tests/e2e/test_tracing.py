@@ -3,7 +3,7 @@ function as `_X_AMZN_TRACE_ID`; without one, each invocation gets a new X-Ray id
 import re
 import urllib.request
 
-from e2e_helpers import ROLE, fn_path, raw_request, wait_active, zip_bytes
+from e2e_helpers import ROLE, fn_path, raw_request, wait_active, wait_for, zip_bytes
 
 APP = r'''
 import os
@@ -57,3 +57,30 @@ def test_a_function_url_passes_the_trace_on(server, functions):
     request = urllib.request.Request(f"{server.endpoint}/_nimbus/url/{url_id}/", headers={"X-Amzn-Trace-Id": xray})
     with urllib.request.urlopen(request, timeout=30) as resp:
         assert xray in resp.read().decode()
+
+
+REPORTING_APP = r'''
+import os, urllib.request
+def handler(event, context):
+    header = os.environ.get("_X_AMZN_TRACE_ID")
+    urllib.request.urlopen(urllib.request.Request(event["report"], data=header.encode(), method="POST"), timeout=5)
+    return {}
+'''
+
+
+def test_an_event_invoke_carries_the_callers_trace(server, functions, side_effects):
+    """Lambda passes an Event invocation's `X-Amzn-Trace-Id` on to the function, as is
+    when no spans are exported (the default)."""
+    client = server.client()
+    name = functions.name()
+    client.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                           Code={"ZipFile": zip_bytes([("app.py", REPORTING_APP, 0o644)])})
+    wait_active(client, name)
+    xray = "Root=1-5d02e5ca-f5792818b6fe8368e5b51d50;Parent=191db58857df8395;Sampled=1"
+    token = f"trace-{name}"
+    resp = raw_request(server.endpoint, "POST", fn_path(name, "/invocations"),
+                       {"report": f"{side_effects.url}/{token}"},
+                       headers={"X-Amz-Invocation-Type": "Event", "X-Amzn-Trace-Id": xray})
+    assert resp.status == 202, resp
+    wait_for(lambda: side_effects.has(token), what="the event's report")
+    assert side_effects.get(token) == xray

@@ -175,7 +175,7 @@ public final class EventSourcePoller: Sendable {
         while result == nil && !Task.isCancelled {
             do {
                 result = try await invoker.invoke(InvokeRequest(
-                    functionName: mapping.functionName, qualifier: mapping.qualifier, payload: ByteBuffer(bytes: payload)))
+                    functionName: mapping.functionName, qualifier: mapping.qualifier, payload: ByteBuffer(bytes: payload), trigger: .pubsub))
             } catch let error where error.code == .tooManyRequests && ContinuousClock.now - started < .seconds(10) {
                 // A throttle is retried for a while (the messages stay invisible meanwhile).
                 try? await Task.sleep(for: .milliseconds(200))

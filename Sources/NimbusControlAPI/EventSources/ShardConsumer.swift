@@ -273,7 +273,7 @@ final class ShardConsumer: Sendable {
             let result: InvokeResult
             do {
                 result = try await poller.invoker.invoke(InvokeRequest(
-                    functionName: mapping.functionName, qualifier: mapping.qualifier, payload: ByteBuffer(bytes: payload)))
+                    functionName: mapping.functionName, qualifier: mapping.qualifier, payload: ByteBuffer(bytes: payload), trigger: .pubsub))
             } catch let error where error.code == .tooManyRequests {
                 try? await Task.sleep(for: .milliseconds(200))
                 continue
