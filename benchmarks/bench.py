@@ -482,6 +482,26 @@ def verdicts(warm: list, cold: list, memory: dict) -> list[str]:
     return out
 
 
+def otlp_sink() -> str:
+    """A loopback OTLP/HTTP receiver that reads and drops every export; returns its URL."""
+    import http.server
+    import threading
+
+    class Sink(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--nimbus", default=str(ROOT / ".build/release/nimbus"))
@@ -492,12 +512,15 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument("--only", choices=["async", "warm"], help="run one scenario and print it (BENCHMARKS.md is not written)")
+    parser.add_argument("--with-otlp", action="store_true",
+                        help="export spans to a loopback OTLP/HTTP sink (measures tracing's cost; use with --only)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="nimbus-bench-"))
     port, echo_port = free_port(), free_port()
+    extra = ["--otlp-endpoint", otlp_sink()] if args.with_otlp else []
     server = subprocess.Popen([args.nimbus, "serve", "--port", str(port), "--data-dir", str(work / "data"),
-                               "--keep-alive-seconds", "3600", "--log-level", "warning"],
+                               "--keep-alive-seconds", "3600", "--log-level", "warning", *extra],
                               stdout=open(work / "server.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
     echo = subprocess.Popen([args.nimbus, "bench-echo", "--port", str(echo_port)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)

@@ -101,6 +101,11 @@ public struct Console: Sendable {
         guard let credentials = try? JSONDecoder().decode(Credentials.self, from: Data(buffer: body)) else {
             return Self.message(400, "BadRequest", "Send accessKeyId and secretAccessKey.")
         }
+        if let wait = sessions.retryAfter() {
+            var response = Self.message(429, "TooManyRequests", "Too many wrong logins: try again in \(wait) seconds.")
+            response.headers[.retryAfter] = String(wait)
+            return response
+        }
         guard let token = sessions.logIn(accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey) else {
             return Self.message(401, "Unauthorized", "The access key id or secret access key is wrong.")
         }

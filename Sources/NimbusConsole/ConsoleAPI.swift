@@ -45,6 +45,10 @@ struct ConsoleAPI {
             return try operations.publishVersion(name, body: body)
         case (.get, "aliases", 1):
             return try operations.listAliases(name)
+        case (.post, "aliases", 1):
+            return try operations.createAlias(name, body: body)
+        case (.put, "aliases", 2):
+            return try operations.updateAlias(name, alias: rest[1], body: body)
         case (.post, "invoke", 1):
             return try await invoke(name)
         case (.get, "code", 1):
@@ -134,7 +138,8 @@ struct ConsoleAPI {
     private func invoke(_ name: String) async throws(LambdaError) -> Response {
         let clock = ContinuousClock()
         let started = clock.now
-        let response = try await console.operations.invoke(name, payload: body, requestId: requestId)
+        let qualifier = request.uri.queryParameters["qualifier"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let response = try await console.operations.invoke(name, qualifier: qualifier, payload: body, requestId: requestId)
         let elapsed = clock.now - started
         struct Result: Encodable {
             var requestId: String
@@ -143,6 +148,7 @@ struct ConsoleAPI {
             var payload: String
             var durationMs: Double
             var logTail: String
+            var executedVersion: String?
         }
         let tail = response.headers[HTTPField.Name("X-Amz-Log-Result")!].flatMap { Data(base64Encoded: $0) }
         let result = Result(
@@ -151,7 +157,8 @@ struct ConsoleAPI {
             functionError: response.headers[HTTPField.Name("X-Amz-Function-Error")!],
             payload: String(decoding: await Self.data(response), as: UTF8.self),
             durationMs: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
-            logTail: tail.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            logTail: tail.map { String(decoding: $0, as: UTF8.self) } ?? "",
+            executedVersion: response.headers[HTTPField.Name("X-Amz-Executed-Version")!]
         )
         return Console.json(result)
     }

@@ -13,6 +13,12 @@ public final class ConsoleSessions: Sendable {
     public let accessKeyId: String
     private let secretAccessKey: String
     private let sessions = Mutex<[String: Date]>([:])
+    /// Wrong logins within the last ``failureWindow``, from anyone.
+    private let failures = Mutex<[Date]>([])
+    /// Wrong logins allowed per ``failureWindow`` before every login is refused for the
+    /// rest of it: guessing a secret then takes years, and the owner waits a minute at most.
+    public static let maxFailures = 10
+    public static let failureWindow: TimeInterval = 60
 
     /// - Parameters: the credentials of the server's own identity, the only ones accepted.
     public init(accessKeyId: String, secretAccessKey: String) {
@@ -25,7 +31,10 @@ public final class ConsoleSessions: Sendable {
         // Both compared in constant time (on their hashes), and both always compared.
         let idMatches = Self.equal(accessKeyId, self.accessKeyId)
         let secretMatches = Self.equal(secretAccessKey, self.secretAccessKey)
-        guard idMatches && secretMatches else { return nil }
+        guard idMatches && secretMatches else {
+            failures.withLock { $0.append(now) }
+            return nil
+        }
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let token = bytes.map { String(format: "%02x", $0) }.joined()
@@ -34,6 +43,16 @@ public final class ConsoleSessions: Sendable {
             table[token] = now.addingTimeInterval(Self.lifetime)
         }
         return token
+    }
+
+    /// Seconds until a login may be tried again, when ``maxFailures`` wrong logins were
+    /// made in the last ``failureWindow``; nil when logins are accepted.
+    public func retryAfter(now: Date = Date()) -> Int? {
+        failures.withLock { recent in
+            recent.removeAll { $0 <= now.addingTimeInterval(-Self.failureWindow) }
+            guard recent.count >= Self.maxFailures, let oldest = recent.first else { return nil }
+            return max(1, Int((oldest.addingTimeInterval(Self.failureWindow).timeIntervalSince(now)).rounded(.up)))
+        }
     }
 
     /// Whether `token` is a live session (an expired one is forgotten).

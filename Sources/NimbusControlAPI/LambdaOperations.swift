@@ -62,11 +62,21 @@ public struct LambdaOperations: Sendable {
         try releases.listAliases(name, query: ["MaxItems": "50"])
     }
 
-    /// A RequestResponse Invoke of `$LATEST` with the log tail.
-    public func invoke(_ name: String, payload: ByteBuffer, requestId: String) async throws(LambdaError) -> Response {
+    /// CreateAlias, with its JSON body.
+    public func createAlias(_ name: String, body: ByteBuffer) throws(LambdaError) -> Response {
+        try releases.createAlias(name, body: body)
+    }
+
+    /// UpdateAlias, with its JSON body.
+    public func updateAlias(_ name: String, alias: String, body: ByteBuffer) throws(LambdaError) -> Response {
+        try releases.updateAlias(name, alias: alias, body: body)
+    }
+
+    /// A RequestResponse Invoke with the log tail, of `$LATEST` or the given version or alias.
+    public func invoke(_ name: String, qualifier: String? = nil, payload: ByteBuffer, requestId: String) async throws(LambdaError) -> Response {
         var headers = HTTPFields()
         headers[.amzLogType] = "Tail"
-        return try await functions.invoke(name, qualifier: nil, requestId: requestId, headers: headers, body: payload)
+        return try await functions.invoke(name, qualifier: qualifier, requestId: requestId, headers: headers, body: payload)
     }
 
     /// AWS's error body and headers, as the REST API sends them.

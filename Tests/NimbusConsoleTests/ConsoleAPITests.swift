@@ -111,6 +111,29 @@ func json(_ body: ByteBuffer) throws -> [String: Any] {
         }
     }
 
+    @Test func tooManyWrongLoginsAreAnsweredWith429UntilAMinuteHasPassed() async throws {
+        let fixture = try ConsoleFixture(metrics: nil)
+        let app = Application(responder: ConsoleRouter(console: fixture.console, next: Router().buildResponder()))
+        try await app.test(.router) { client in
+            func attempt(_ secret: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/console/api/login", method: .post, headers: [Console.csrfHeader: "1"],
+                    body: ByteBuffer(string: #"{"accessKeyId":"AKID","secretAccessKey":"\#(secret)"}"#)
+                )
+            }
+            for _ in 0..<ConsoleSessions.maxFailures {
+                #expect(try await attempt("guess").status == .unauthorized)
+            }
+            // Locked: even the right secret is refused, so guessing learns nothing.
+            let locked = try await attempt("s3cret")
+            #expect(locked.status == .tooManyRequests)
+            #expect(locked.headers[.setCookie] == nil)
+            let wait = try #require(locked.headers[.retryAfter].flatMap { Int($0) })
+            #expect((1...60).contains(wait))
+            #expect(try json(locked.body)["Message"] as? String == "Too many wrong logins: try again in \(wait) seconds.")
+        }
+    }
+
     @Test func theAPINeedsASessionAndMutationsNeedTheConsoleHeader() async throws {
         let fixture = try ConsoleFixture(metrics: nil)
         try await fixture.run { client, session in

@@ -31,6 +31,18 @@ import Testing
         #expect(!sessions.isValid(token, now: start))
     }
 
+    @Test func wrongLoginsBeyondTheLimitLockLoginsForTheRestOfTheMinute() {
+        let start = Date(timeIntervalSince1970: 2_000_000)
+        for second in 0..<ConsoleSessions.maxFailures {
+            #expect(sessions.retryAfter(now: start.addingTimeInterval(Double(second))) == nil)
+            #expect(sessions.logIn(accessKeyId: "AKID", secretAccessKey: "guess", now: start.addingTimeInterval(Double(second))) == nil)
+        }
+        // The oldest failure was at `start`: locked until it is a minute old.
+        #expect(sessions.retryAfter(now: start.addingTimeInterval(10)) == 50)
+        #expect(sessions.retryAfter(now: start.addingTimeInterval(59.5)) == 1)
+        #expect(sessions.retryAfter(now: start.addingTimeInterval(60)) == nil)
+    }
+
     @Test func logoutEndsTheSession() throws {
         let token = try #require(sessions.logIn(accessKeyId: "AKID", secretAccessKey: "s3cret"))
         sessions.logOut(token)

@@ -190,6 +190,25 @@ def test_console_edit_invoke_events_memory_logs(page, server, functions, lambda_
     page.click("#publish-version")
     expect(page.locator("#publish-status")).to_have_text("Published version 1.")
     expect(page.locator("#versions-list")).to_contain_text("from the console")
+    expect(page.locator("#invoke-version")).to_have_text("$LATEST")
+
+    # Aliases: point "live" at version 1, then invoke through it.
+    page.fill("#alias-name", "live")
+    page.select_option("#alias-version", "1")
+    page.click("#alias-save")
+    expect(page.locator("#alias-status")).to_have_text("Alias live → version 1.")
+    expect(page.locator('#aliases-list tr[data-alias="live"] td').nth(1)).to_have_text("1")
+    assert lambda_client.get_alias(FunctionName=name, Name="live")["FunctionVersion"] == "1"
+    page.select_option("#invoke-qualifier", "live")
+    page.click("#invoke-button")
+    expect(page.locator("#invoke-version")).to_have_text("1")
+    expect(page.locator("#invoke-status")).to_have_text("Succeeded")
+    shot(page, "05b-alias-invoked")
+    # A bad alias name gets AWS's validation message, and nothing is made.
+    page.fill("#alias-name", "bad name")
+    page.click("#alias-save")
+    expect(page.locator("#alias-status")).to_contain_text("ValidationException")
+    assert [a["Name"] for a in lambda_client.list_aliases(FunctionName=name)["Aliases"]] == ["live"]
 
     # Monitoring: the server's own metrics, drawn; the invokes above are counted.
     expect(page.locator("#metrics-charts canvas")).to_have_count(4)

@@ -122,11 +122,12 @@ async function showFunction(name) {
   const timers = [];
   stopPage = () => timers.forEach((t) => clearInterval(t));
   const config = fn.Configuration;
+  const test = testSection(name);
   view.replaceChildren(
     el('p', {}, el('a', { href: '#/' }, '← Functions')),
     el('h1', { id: 'fn-title' }, config.FunctionName),
     el('p', { class: 'muted' }, `${config.Runtime || config.PackageType} · handler ${config.Handler || '—'} · ${config.State} · last modified ${config.LastModified}`),
-    configSection(name, config), codeSection(name), testSection(name), releasesSection(name),
+    configSection(name, config), codeSection(name), test.section, releasesSection(name, test.setQualifiers),
     metricsSection(name, timers), logsSection(name, timers));
 }
 
@@ -237,6 +238,16 @@ function testSection(name) {
       status(eventStatus, `Deleted ${eventName.value}.`, true);
     } catch (e) { status(eventStatus, e.message, false); }
   } }, 'Delete event');
+  // What to invoke: $LATEST, a version or an alias (filled in by the releases section).
+  const qualifier = el('select', { id: 'invoke-qualifier' }, el('option', { value: '' }, '$LATEST'));
+  const setQualifiers = (versions, aliases) => {
+    const chosen = qualifier.value;
+    qualifier.replaceChildren(el('option', { value: '' }, '$LATEST'),
+      ...versions.filter((v) => v !== '$LATEST').map((v) => el('option', { value: v }, `version ${v}`)),
+      ...aliases.map((a) => el('option', { value: a }, `alias ${a}`)));
+    qualifier.value = [...qualifier.options].some((o) => o.value === chosen) ? chosen : '';
+  };
+  const executed = el('span', { id: 'invoke-version' });
   const outcome = el('p', { id: 'invoke-status' });
   const duration = el('span', { id: 'invoke-duration' });
   const result = el('pre', { id: 'invoke-result' });
@@ -244,7 +255,9 @@ function testSection(name) {
   const invoke = el('button', { id: 'invoke-button', onclick: async () => {
     status(outcome, 'Invoking…', true);
     try {
-      const out = await api('POST', `functions/${enc(name)}/invoke`, payload.value, true);
+      const query = qualifier.value ? `?qualifier=${enc(qualifier.value)}` : '';
+      const out = await api('POST', `functions/${enc(name)}/invoke${query}`, payload.value, true);
+      executed.textContent = out.executedVersion || '';
       status(outcome, out.functionError ? `Failed: ${out.functionError}` : 'Succeeded', !out.functionError);
       duration.textContent = `${out.durationMs.toFixed(1)} ms`;
       result.textContent = out.payload;
@@ -252,21 +265,46 @@ function testSection(name) {
     } catch (e) { status(outcome, e.message, false); }
   } }, 'Invoke');
   loadEvents().catch((e) => status(eventStatus, e.message, false));
-  return el('section', { id: 'test' }, el('h2', {}, 'Test'),
-    el('div', {}, select, ' ', eventName, ' ', saveEvent, ' ', deleteEvent, ' ', eventStatus), payload, invoke,
-    outcome, el('p', {}, 'Duration: ', duration), el('h3', {}, 'Response'), result, el('h3', {}, 'Log tail'), log);
+  const section = el('section', { id: 'test' }, el('h2', {}, 'Test'),
+    el('div', {}, select, ' ', eventName, ' ', saveEvent, ' ', deleteEvent, ' ', eventStatus), payload,
+    el('div', {}, invoke, ' ', qualifier),
+    outcome, el('p', {}, 'Duration: ', duration, ' · executed version: ', executed),
+    el('h3', {}, 'Response'), result, el('h3', {}, 'Log tail'), log);
+  return { section, setQualifiers };
 }
 
-function releasesSection(name) {
+function releasesSection(name, onChange) {
   const versions = el('tbody', { id: 'versions-list' });
   const aliases = el('tbody', { id: 'aliases-list' });
   const result = el('span', { id: 'publish-status' });
+  const aliasName = el('input', { id: 'alias-name', placeholder: 'alias name', size: 16 });
+  const aliasVersion = el('select', { id: 'alias-version' });
+  const aliasDescription = el('input', { id: 'alias-description', placeholder: 'description', size: 24 });
+  const aliasStatus = el('span', { id: 'alias-status' });
+  let known = [];
   const load = async () => {
     const v = await api('GET', `functions/${enc(name)}/versions`);
     versions.replaceChildren(...v.Versions.map((x) => el('tr', {}, el('td', {}, x.Version), el('td', {}, x.Description || ''), el('td', {}, x.LastModified))));
     const a = await api('GET', `functions/${enc(name)}/aliases`);
-    aliases.replaceChildren(...a.Aliases.map((x) => el('tr', {}, el('td', {}, x.Name), el('td', {}, x.FunctionVersion), el('td', {}, x.Description || ''))));
+    known = a.Aliases.map((x) => x.Name);
+    aliases.replaceChildren(...a.Aliases.map((x) => el('tr', { 'data-alias': x.Name }, el('td', {}, x.Name), el('td', {}, x.FunctionVersion), el('td', {}, x.Description || ''))));
+    const chosen = aliasVersion.value;
+    aliasVersion.replaceChildren(...v.Versions.map((x) => el('option', { value: x.Version }, x.Version)));
+    if (chosen) aliasVersion.value = chosen;
+    onChange(v.Versions.map((x) => x.Version), known);
   };
+  // Creates the alias, or points an existing one at the chosen version.
+  const saveAlias = el('button', { id: 'alias-save', onclick: async () => {
+    const body = { FunctionVersion: aliasVersion.value, Description: aliasDescription.value };
+    try {
+      const exists = known.includes(aliasName.value);
+      const out = exists
+        ? await api('PUT', `functions/${enc(name)}/aliases/${enc(aliasName.value)}`, body)
+        : await api('POST', `functions/${enc(name)}/aliases`, { Name: aliasName.value, ...body });
+      status(aliasStatus, `Alias ${out.Name} → version ${out.FunctionVersion}.`, true);
+      await load();
+    } catch (e) { status(aliasStatus, e.message, false); }
+  } }, 'Save alias');
   const description = el('input', { id: 'publish-description', placeholder: 'description', size: 30 });
   const publish = el('button', { id: 'publish-version', onclick: async () => {
     try {
@@ -279,7 +317,8 @@ function releasesSection(name) {
   return el('section', { id: 'releases' }, el('h2', {}, 'Versions and aliases'),
     el('div', {}, description, ' ', publish, ' ', result),
     el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Version'), el('th', {}, 'Description'), el('th', {}, 'Last modified'))), versions),
-    el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Alias'), el('th', {}, 'Version'), el('th', {}, 'Description'))), aliases));
+    el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Alias'), el('th', {}, 'Version'), el('th', {}, 'Description'))), aliases),
+    el('div', {}, aliasName, ' → ', aliasVersion, ' ', aliasDescription, ' ', saveAlias, ' ', aliasStatus));
 }
 
 function metricsSection(name, timers) {
