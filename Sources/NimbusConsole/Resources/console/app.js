@@ -349,7 +349,7 @@ function metricsSection(name, timers) {
         const canvas = el('canvas', { id: `chart-${graph.id}` });
         box.append(canvas);
         made.push(new window.Chart(canvas, { type: 'line', options: { animation: false, spanGaps: true },
-          data: { labels, datasets: graph.series.map(([key, label], i) => ({ label, data: data.points.map((p) => p[key]), pointRadius: 0,
+          data: { labels, datasets: graph.series.map(([key, label], i) => ({ label, data: data.points.map((p) => p[key]), pointRadius: 2,
             borderColor: colors[i], backgroundColor: colors[i] })) } }));
       } else {
         const last = data.points.slice(-10);
