@@ -295,11 +295,20 @@ public struct ControlAPIResponder: HTTPResponder {
         return items
     }
 
-    /// AWS's error shape: `X-Amzn-ErrorType` and `{"Type":"User","Message":...}`.
+    /// The JSON body of an error answer.
+    static func errorBody(_ error: LambdaError) -> String {
+        var fields: [String] = []
+        if error.code.hasTypeField && !error.omitsType { fields.append(#""Type":"# + JSONText.quoted(error.code.faultType)) }
+        fields.append(JSONText.quoted(error.code.messageKey) + ":" + JSONText.quoted(error.message))
+        if let reason = error.reason { fields.append(#""Reason":"# + JSONText.quoted(reason)) }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    /// AWS's error shape: `X-Amzn-ErrorType`, and a body whose fields depend on the type:
+    /// `{"Type":"User","message":...}`, `{"Type":"User","Message":...}` or `{"message":...}`
+    /// (``LambdaError/Code/messageKey``, ``LambdaError/Code/hasTypeField``).
     static func errorResponse(_ error: LambdaError, requestId: String) -> Response {
-        var body = #"{"Type":"# + JSONText.quoted(error.code.faultType) + #","Message":"# + JSONText.quoted(error.message)
-        if let reason = error.reason { body += #","Reason":"# + JSONText.quoted(reason) }
-        body += "}"
+        let body = errorBody(error)
         var headers = HTTPFields()
         if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
         headers[.contentType] = "application/json"

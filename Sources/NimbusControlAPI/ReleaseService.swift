@@ -152,7 +152,7 @@ public struct ReleaseService: Sendable {
         let minimum = minimumUnreserved
         try registry.setReservedConcurrency(name, value, notFound: .functionNotFound(account.functionArn(name, qualifier: FunctionConfiguration.latest))) { (others: Int) throws(LambdaError) in
             if limit - others - value < minimum {
-                throw LambdaError(.invalidParameterValue, "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [\(minimum)].")
+                throw LambdaError.withoutType(.invalidParameterValue, "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [\(minimum)].")
             }
         }
         return try WireCoding.json(ConcurrencyWire(reservedConcurrentExecutions: value))
@@ -228,9 +228,9 @@ public struct ReleaseService: Sendable {
                         throw LambdaError(.invalidParameterValue, "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function")
                     }
                 } else if requested + others > unreserved {
-                    throw LambdaError(.invalidParameterValue, "Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [\(unreserved)].")
+                    throw LambdaError.withoutType(.invalidParameterValue, "Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [\(unreserved)].")
                 } else if unreserved - requested - others < minimum {
-                    throw LambdaError(.invalidParameterValue, "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [\(minimum)].")
+                    throw LambdaError.withoutType(.invalidParameterValue, "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [\(minimum)].")
                 }
             }
             invoker.maintainProvisioned()

@@ -106,7 +106,7 @@ public enum AliasRules {
             throw LambdaError(.invalidParameterValue, "Invalid function version \(functionVersion). Function version \(functionVersion) is already included in routing configuration.")
         }
         if functionVersion == FunctionConfiguration.latest {
-            throw LambdaError(.invalidParameterValue, "$LATEST is not supported for an alias pointing to more than 1 version")
+            throw LambdaError.withoutType(.invalidParameterValue, "$LATEST is not supported for an alias pointing to more than 1 version")
         }
     }
 }

@@ -40,6 +40,28 @@ public struct LambdaError: Error, Sendable, Equatable {
 
         /// Whether AWS reports the fault as the caller's (`User`) or its own (`Service`).
         public var faultType: String { self == .service ? "Service" : "User" }
+
+        /// The body's message key, as AWS spells it for this type: botocore's Lambda model
+        /// says `Message` for ResourceNotFound and Service, `message` for the other modeled
+        /// exceptions; the front end's own errors (validation, signatures, sizes) send
+        /// `message`, and AccessDenied `Message`.
+        public var messageKey: String {
+            switch self {
+            case .resourceNotFound, .service, .accessDenied: "Message"
+            default: "message"
+            }
+        }
+
+        /// Whether the body carries `Type` (only the exceptions of Lambda's own model do).
+        public var hasTypeField: Bool {
+            switch self {
+            case .validation, .requestTooLarge, .unknownOperation, .missingAuthenticationToken, .incompleteSignature,
+                 .unrecognizedClient, .invalidSignature, .accessDenied:
+                false
+            default:
+                true
+            }
+        }
     }
 
     public var code: Code
@@ -50,6 +72,9 @@ public struct LambdaError: Error, Sendable, Equatable {
     public var reason: String?
     /// TooManyRequestsException's `Retry-After` header, in seconds.
     public var retryAfterSeconds: Int?
+    /// Leaves `Type` out of the body, as AWS does for a few InvalidParameterValue errors
+    /// (the concurrency limits, an alias's routing to `$LATEST`).
+    public var omitsType = false
 
     public init(_ code: Code, _ message: String, status: Int? = nil, reason: String? = nil, retryAfterSeconds: Int? = nil) {
         self.code = code
@@ -63,6 +88,13 @@ public struct LambdaError: Error, Sendable, Equatable {
 }
 
 extension LambdaError {
+    /// An error whose body AWS sends without `Type`.
+    public static func withoutType(_ code: Code, _ message: String) -> LambdaError {
+        var error = LambdaError(code, message)
+        error.omitsType = true
+        return error
+    }
+
     /// `Function not found: <arn>` (404).
     public static func functionNotFound(_ arn: String) -> LambdaError {
         LambdaError(.resourceNotFound, "Function not found: \(arn)")

@@ -229,7 +229,7 @@ func json(_ body: ByteBuffer) throws -> [String: Any] {
             )
             #expect(tooSmall.status == .badRequest)
             #expect(tooSmall.headers[HTTPField.Name("X-Amzn-ErrorType")!] == "ValidationException")
-            #expect(try json(tooSmall.body)["Message"] as? String == "1 validation error detected: Value '100' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128")
+            #expect(try json(tooSmall.body)["message"] as? String == "1 validation error detected: Value '100' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128")
             let missing = try await client.execute(uri: "/console/api/functions/nope", method: .get, headers: session)
             #expect(missing.status == .notFound)
             #expect(try json(missing.body)["Message"] as? String == "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope")

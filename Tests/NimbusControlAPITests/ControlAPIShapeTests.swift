@@ -100,6 +100,21 @@ struct WireShapeTests {
         #expect(response.headers[.contentType] == "application/json")
     }
 
+    @Test("error bodies name their fields as AWS does for each type")
+    func errorBodies() {
+        // As recorded against AWS and in botocore's model: Message for ResourceNotFound,
+        // message for the other modeled types, no Type for the front end's own errors.
+        #expect(ControlAPIResponder.errorBody(.functionNotFound("arn:x")) == #"{"Type":"User","Message":"Function not found: arn:x"}"#)
+        #expect(ControlAPIResponder.errorBody(LambdaError(.invalidParameterValue, "bad")) == #"{"Type":"User","message":"bad"}"#)
+        #expect(ControlAPIResponder.errorBody(LambdaError(.resourceConflict, "taken")) == #"{"Type":"User","message":"taken"}"#)
+        #expect(ControlAPIResponder.errorBody(.throttled("ReservedFunctionConcurrentInvocationLimitExceeded"))
+            == #"{"Type":"User","message":"Rate Exceeded.","Reason":"ReservedFunctionConcurrentInvocationLimitExceeded"}"#)
+        #expect(ControlAPIResponder.errorBody(LambdaError(.validation, "1 validation error detected")) == #"{"message":"1 validation error detected"}"#)
+        #expect(ControlAPIResponder.errorBody(LambdaError(.invalidSignature, "no match")) == #"{"message":"no match"}"#)
+        #expect(ControlAPIResponder.errorBody(LambdaError(.service, "oops")) == #"{"Type":"Service","Message":"oops"}"#)
+        #expect(ControlAPIResponder.errorBody(.withoutType(.invalidParameterValue, "limit")) == #"{"message":"limit"}"#)
+    }
+
     @Test("client context must be base64 JSON; the runtime gets the JSON")
     func clientContext() throws {
         let json = #"{"custom":{"a":"b"}}"#

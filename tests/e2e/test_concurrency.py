@@ -87,7 +87,8 @@ def test_a_reservation_of_zero_throttles_every_invoke(server, functions):
     resp = invoke_raw(server, name, {})
     assert resp.status == 429 and resp.error_type == "TooManyRequestsException"
     body = json.loads(resp.body)
-    assert body["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded" and body["Message"] == "Rate Exceeded."
+    # As AWS sends it (test_lambda.snapshot.json: Reason, Type and a lowercase message).
+    assert body == {"Type": "User", "message": "Rate Exceeded.", "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}
     assert resp.headers.get("retry-after") == "1"
     expect_error(client.invoke, "TooManyRequestsException", 429, "Rate Exceeded.", FunctionName=name)
     client.delete_function_concurrency(FunctionName=name)

@@ -35,7 +35,9 @@ async function api(method, path, body, raw = false) {
   if (!response.ok) {
     // The error code is in X-Amzn-ErrorType, as the Lambda API sends it (the body's Type is "User").
     const code = (response.headers.get('X-Amzn-ErrorType') || (data && data.Type) || 'Error').split(':')[0];
-    throw new ApiError(data && data.Message ? `${code}: ${data.Message}` : `HTTP ${response.status}`);
+    // AWS names it Message or message, depending on the error type.
+    const message = data && (data.Message || data.message);
+    throw new ApiError(message ? `${code}: ${message}` : `HTTP ${response.status}`);
   }
   return data;
 }
