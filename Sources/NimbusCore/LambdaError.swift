@@ -106,8 +106,13 @@ extension LambdaError {
     }
 
     /// An invocation refused for lack of concurrency (429), with AWS's reason.
+    ///
+    /// A reserved-concurrency throttle has no `Retry-After`: boto3 would show it as
+    /// `retryAfterSeconds`, and the four recorded AWS throttles of that reason have none.
+    /// The account-wide one says 1 s (not recorded; the model allows the header).
     public static func throttled(_ reason: String) -> LambdaError {
-        LambdaError(.tooManyRequests, "Rate Exceeded.", reason: reason, retryAfterSeconds: 1)
+        let reserved = reason == "ReservedFunctionConcurrentInvocationLimitExceeded"
+        return LambdaError(.tooManyRequests, "Rate Exceeded.", reason: reason, retryAfterSeconds: reserved ? nil : 1)
     }
 
     /// RevisionId precondition failure, AWS's wording for functions and aliases.
