@@ -226,6 +226,26 @@ def test_console_edit_invoke_events_memory_logs(page, server, functions, lambda_
     shot(page, "06-function-page")
 
 
+def test_a_slow_list_does_not_replace_the_function_opened_meanwhile(page, server, functions):
+    """The flake this fixes: the list's data arrived after the user (or a test's goto) had
+    opened a function, and replaced its page with the list."""
+    name = functions.name()
+    functions.create(name, message_zip("slow"))
+    # The function list's data takes a second to arrive; everything else is as fast as usual.
+    page.add_init_script("""(() => {
+        const fetchNow = window.fetch.bind(window);
+        window.fetch = (url, options) => String(url).endsWith('/console/api/functions')
+            ? new Promise((done) => setTimeout(done, 1000)).then(() => fetchNow(url, options))
+            : fetchNow(url, options);
+    })()""")
+    log_in(page, server)  # the list is now loading
+    page.evaluate(f"location.hash = '#/functions/{name}'")
+    expect(page.locator("#fn-title")).to_have_text(name)
+    page.wait_for_timeout(1500)  # the list's data has arrived by now
+    expect(page.locator("#fn-title")).to_have_text(name)
+    expect(page.locator("#function-list")).to_have_count(0)
+
+
 def test_a_large_package_is_refused_by_the_editor(page, server, functions):
     import os
 

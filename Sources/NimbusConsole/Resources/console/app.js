@@ -100,9 +100,10 @@ document.getElementById('logout').addEventListener('click', async () => {
 
 // --- function list -----------------------------------------------------------
 
-async function showList() {
+async function showList(seq) {
   view.replaceChildren(el('p', {}, 'Loading functions…'));
   const data = await api('GET', 'functions');
+  if (seq !== routeSeq) return;  // the user went elsewhere while this loaded
   const count = (n) => (data.metricsAvailable ? String(n ?? 0) : '—');
   const rows = data.functions.map((f) => el('tr', { 'data-function': f.name },
     el('td', {}, el('a', { href: `#/functions/${enc(f.name)}` }, f.name)),
@@ -118,9 +119,10 @@ async function showList() {
 
 // --- function page ------------------------------------------------------------
 
-async function showFunction(name) {
+async function showFunction(name, seq) {
   view.replaceChildren(el('p', {}, 'Loading…'));
   const fn = await api('GET', `functions/${enc(name)}`);
+  if (seq !== routeSeq) return;  // the user went elsewhere while this loaded
   const timers = [];
   stopPage = () => timers.forEach((t) => clearInterval(t));
   const config = fn.Configuration;
@@ -393,13 +395,18 @@ function logsSection(name, timers) {
 
 // --- routing -------------------------------------------------------------------
 
+// Each route() is numbered; a page whose data arrives after a newer route() began is
+// dropped, so a slow list cannot replace the function page the user opened meanwhile.
+let routeSeq = 0;
+
 async function route() {
   stopPage();
   stopPage = () => {};
+  const seq = ++routeSeq;
   const match = location.hash.match(/^#\/functions\/(.+)$/);
   try {
-    if (match) await showFunction(decodeURIComponent(match[1]));
-    else await showList();
+    if (match) await showFunction(decodeURIComponent(match[1]), seq);
+    else await showList(seq);
   } catch (e) {
     if (!(e instanceof ApiError && e.message === 'Log in to use the console.')) view.replaceChildren(el('p', { class: 'error' }, e.message));
   }
