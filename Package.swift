@@ -98,6 +98,7 @@ let package = Package(
                 "NimbusStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // EventBridge-compatible schedule rules (AWS JSON 1.1) that invoke functions, durable in SQLite.

@@ -1,6 +1,7 @@
 import Foundation
 import NimbusCore
 import NimbusStore
+import ServiceLifecycle
 import Synchronization
 
 /// The answer to a send: what SendMessage returns.
@@ -200,7 +201,9 @@ public final class QueueService: Sendable {
     }
 
     /// Receives, waiting up to `waitSeconds` (or the queue's ReceiveMessageWaitTimeSeconds)
-    /// for a message: returns as soon as one is available.
+    /// for a message: returns as soon as one is available, or empty-handed when the server
+    /// begins to shut down (the request's task sees the HTTP server's graceful shutdown),
+    /// so an open long poll does not hold the server up for the rest of its wait.
     func receive(queue name: String, max: Int, visibilityTimeout: Int?, waitSeconds: Int?) async throws(QueueError) -> [StoredMessage] {
         var wait = waitSeconds ?? 0
         if waitSeconds == nil { wait = try queue(name).settings.receiveMessageWaitTimeSeconds }
@@ -214,6 +217,7 @@ public final class QueueService: Sendable {
             // delay or visibility timeout may have run out), or the wait ends.
             let recheck = Swift.min(deadline, clock.now + .seconds(1))
             while clock.now < recheck && generation(name) == seen {
+                if Task.isShuttingDownGracefully { return [] }
                 do {
                     try await Task.sleep(for: .milliseconds(20))
                 } catch {

@@ -464,3 +464,28 @@ def test_async_dead_letters_and_on_failure_records_arrive_in_queues(server_facto
     assert record["requestContext"]["requestId"] == request_id
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestPayload"] == {"n": 1}
+
+
+def test_a_long_poll_does_not_hold_up_shutdown(server_factory):
+    """A client waiting 20 s in ReceiveMessage gets an empty answer when the server stops,
+    so Ctrl-C (SIGTERM) takes a moment, not the rest of the wait."""
+    srv = server_factory("long-poll")
+    client = sqs_client(srv.endpoint)
+    url = client.create_queue(QueueName="waiting")["QueueUrl"]
+    answers: list = []
+
+    def poll():
+        try:
+            answers.append(client.receive_message(QueueUrl=url, WaitTimeSeconds=20).get("Messages", []))
+        except Exception as error:  # noqa: BLE001 (recorded for the assertion)
+            answers.append(error)
+
+    waiter = threading.Thread(target=poll)
+    waiter.start()
+    time.sleep(1.0)  # the poll is waiting on the server now
+    started = time.monotonic()
+    assert srv.stop(timeout=15) == 0
+    elapsed = time.monotonic() - started
+    waiter.join(timeout=15)
+    assert answers == [[]], answers
+    assert elapsed < 5, f"shutdown took {elapsed:.1f} s with a long poll open"
