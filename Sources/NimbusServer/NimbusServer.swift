@@ -25,6 +25,7 @@ public enum NimbusServer {
         let isolation = try resolveIsolation(configuration, logger: logger)
         let database = try NimbusDatabase(path: configuration.databasePath)
         let codeStore = try CodeStore(root: configuration.codeDirectory, database: database)
+        collectUnusedCode(codeStore, logger: logger)
         let registry = try FunctionRegistry(store: SQLiteFunctionStore(database: database))
         let sink = LogSink(store: LogStore(database: database), logger: logger)
         let metrics = ServerMetrics()
@@ -154,6 +155,20 @@ public enum NimbusServer {
             },
             logger: logger
         )
+    }
+
+    /// Removes code packages and `/opt` folders nothing refers to any more (replaced or
+    /// deleted code, `nimbus dev` edits, deleted layers): at start, before anything runs.
+    static func collectUnusedCode(_ codeStore: CodeStore, logger: Logger) {
+        do {
+            let collected = try codeStore.collectGarbage()
+            if collected.packages > 0 || collected.layerFolders > 0 {
+                let megabytes = String(format: "%.1f", Double(collected.zipBytes) / 1_048_576)
+                logger.notice("removed \(collected.packages) unused code packages (\(megabytes) MB of zips) and \(collected.layerFolders) unused /opt folders")
+            }
+        } catch {
+            logger.warning("could not remove unused code packages: \(error)")
+        }
     }
 
     /// Chooses the isolation, says once why the sandbox is not used when it is not, and

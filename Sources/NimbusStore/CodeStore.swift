@@ -137,12 +137,12 @@ public struct CodeStore: Sendable {
     ///    replaces it. Why: two layers that are each safe could otherwise combine a link
     ///    and a path under it into a write outside the folder.
     /// 3. The folder is treated as read-only: callers must not write into it, since other
-    ///    functions with the same layers use the same folder. Nothing deletes it; it is
-    ///    derived data and can be removed while no environment uses it.
+    ///    functions with the same layers use the same folder. It is derived data:
+    ///    ``collectGarbage()`` removes it at start once no function or version uses it.
     public func mergedLayerDirectory(for layerSHA256Hexes: [String]) throws(StoreError) -> URL? {
         guard !layerSHA256Hexes.isEmpty else { return nil }
         for hex in layerSHA256Hexes where !Self.isDigest(hex) { throw StoreError(.notFound) }
-        let key = SHA256.hash(data: Data(layerSHA256Hexes.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
+        let key = Self.layerFolderKey(layerSHA256Hexes)
         let optRoot = root.deletingLastPathComponent().appendingPathComponent("opt", isDirectory: true)
         let destination = optRoot.appendingPathComponent(key, isDirectory: true)
         if Self.fileType(destination.path) == S_IFDIR { return destination }

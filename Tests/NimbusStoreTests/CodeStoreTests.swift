@@ -101,3 +101,48 @@ struct CodeStoreTests {
         #expect { try store.store(zip: archive) } throws: { ($0 as? StoreError)?.code == .unzippedTooLarge }
     }
 }
+
+@Suite("CodeStore garbage collection")
+struct CodeStoreGarbageTests {
+    @Test("only packages and /opt folders nothing refers to are removed")
+    func collectsWhatNothingUses() throws {
+        let dir = try temporaryDirectory()
+        let database = try NimbusDatabase(path: dir.appendingPathComponent("db.sqlite").path)
+        let store = try CodeStore(root: dir.appendingPathComponent("code"), database: database)
+        func stored(_ text: String) throws -> StoredCode { try store.store(zip: makeZip([.file("f.txt", text)])) }
+        let code = try stored("function code")
+        let replaced = try stored("code replaced since")
+        let usedLayer = try stored("a layer a function still uses")
+        let publishedLayer = try stored("a published layer no function uses yet")
+        let oldLayer = try stored("a layer nothing uses")
+
+        var function = sampleFunction("f", code: code.sha256Hex)
+        function.layers = [FunctionLayer(arn: "arn:aws:lambda:us-east-1:000000000000:layer:l:1", codeSize: 1, codeSHA256Hex: usedLayer.sha256Hex, unzippedSize: 1)]
+        try SQLiteFunctionStore(database: database).create(function)
+        _ = try SQLiteLayerStore(database: database).publish(
+            name: "published", LayerVersionDraft(codeSHA256Hex: publishedLayer.sha256Hex, codeSize: 1), createdDate: Date())
+        let usedOpt = try #require(try store.mergedLayerDirectory(for: [usedLayer.sha256Hex]))
+        let oldOpt = try #require(try store.mergedLayerDirectory(for: [oldLayer.sha256Hex]))
+        // What a crash in the middle of a store leaves behind.
+        let leftover = store.root.appendingPathComponent(".unpack-interrupted", isDirectory: true)
+        try FileManager.default.createDirectory(at: leftover, withIntermediateDirectories: true)
+
+        let collected = try store.collectGarbage()
+
+        #expect(collected.packages == 2 && collected.layerFolders == 1 && collected.zipBytes > 0)
+        let exists = { (url: URL) in FileManager.default.fileExists(atPath: url.path) }
+        for kept in [code, usedLayer, publishedLayer] {
+            #expect(exists(store.root.appendingPathComponent("\(kept.sha256Hex).zip")))
+            #expect(exists(store.root.appendingPathComponent(kept.sha256Hex)))
+            #expect(try store.unzippedSize(for: kept.sha256Hex) != nil)
+        }
+        for gone in [replaced, oldLayer] {
+            #expect(!exists(store.root.appendingPathComponent("\(gone.sha256Hex).zip")))
+            #expect(!exists(store.root.appendingPathComponent(gone.sha256Hex)))
+            #expect(try store.unzippedSize(for: gone.sha256Hex) == nil)
+        }
+        #expect(exists(usedOpt) && !exists(oldOpt) && !exists(leftover))
+        // Nothing more to collect the second time.
+        #expect(try store.collectGarbage() == CodeStore.Collected(packages: 0, layerFolders: 0, zipBytes: 0))
+    }
+}

@@ -95,3 +95,34 @@ def test_sigterm_stops_server_and_runtimes(server_factory):
         for pid in runtimes:
             if not process_gone(pid):  # do not leave the orphan behind
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_restart_removes_code_nothing_uses(server_factory):
+    """Replaced and deleted code is removed from the data directory at the next start;
+    code a version, a function or a layer still uses stays."""
+    import hashlib
+
+    srv = server_factory("code-gc")
+    client = srv.client()
+    first, second, gone = json_reply_zip({"v": 1}), json_reply_zip({"v": 2}), json_reply_zip({"v": "deleted"})
+    _create(client, "gc-kept", first)
+    client.publish_version(FunctionName="gc-kept")  # version 1 keeps the first code
+    client.update_function_code(FunctionName="gc-kept", ZipFile=second)
+    wait_updated(client, "gc-kept")
+    client.update_function_code(FunctionName="gc-kept", ZipFile=json_reply_zip({"v": 3}))  # replaces the second
+    wait_updated(client, "gc-kept")
+    _create(client, "gc-deleted", gone)
+    client.delete_function(FunctionName="gc-deleted")
+    code_dir = srv.data_dir / "code"
+    digest = lambda zip_bytes: hashlib.sha256(zip_bytes).hexdigest()  # noqa: E731
+    assert all((code_dir / f"{digest(z)}.zip").exists() for z in (first, second, gone))
+
+    assert srv.stop() == 0
+    srv.start()
+    client = srv.client()
+    assert (code_dir / f"{digest(first)}.zip").exists() and (code_dir / digest(first)).is_dir()
+    for removed in (second, gone):
+        assert not (code_dir / f"{digest(removed)}.zip").exists() and not (code_dir / digest(removed)).exists()
+    assert "removed 2 unused code packages" in srv.log_tail()
+    assert invoke(client, "gc-kept", {}, Qualifier="1")["Json"]["v"] == 1
+    assert invoke(client, "gc-kept", {})["Json"]["v"] == 3
