@@ -44,14 +44,14 @@ public struct PolicyService: Sendable {
         try identifier.checkScope(account)
         let resolved = try identifier.resolvedQualifier(qualifier)
         if resolved == "$LATEST" { throw PermissionRules.latestRefused }
-        guard let function = registry.get(identifier.name) else { throw .functionNotFound(account.functionArn(identifier.name)) }
+        guard registry.get(identifier.name) != nil else { throw .functionNotFound(account.functionArn(identifier.name)) }
         let resource = try existingResource(identifier.name, qualifier: resolved)
         let revision: String
         do {
             revision = try store.addPermission(
                 permission, to: identifier.name, qualifier: resolved ?? "", expectedRevisionId: input.revisionId,
-                // Before its first statement, the unqualified policy's revision is the function's.
-                revisionWhenEmpty: resolved == nil ? function.revisionId : nil
+                // Before its first statement, a policy's revision is its function's, version's or alias's.
+                revisionWhenEmpty: registry.revisionId(identifier.name, qualifier: resolved)
             )
         } catch {
             switch error.code {
@@ -62,6 +62,8 @@ public struct PolicyService: Sendable {
                 throw LambdaError.internalFailure
             }
         }
+        // The function (version, alias) takes the policy's new revision, as on AWS.
+        try registry.setRevisionId(identifier.name, qualifier: resolved, to: revision, notFound: .functionNotFound(resource))
         logger.debug("policy of \(resource) is now at revision \(revision)")
         return try WireCoding.json(AddPermissionOutput(statement: permission.json(resource: resource, partition: account.partition)), status: .created)
     }
@@ -94,10 +96,14 @@ public struct PolicyService: Sendable {
             throw LambdaError(.resourceNotFound, "No policy found for: \(account.functionArn(identifier.name))")
         }
         let key = Self.policyKey(resolved)
-        if !key.isEmpty { _ = try existingResource(identifier.name, qualifier: key) }
+        let resource = try existingResource(identifier.name, qualifier: key.isEmpty ? nil : key)
+        // Compared with the function's (version's, alias's) RevisionId, as AWS's message says.
+        if let revisionId, revisionId != registry.revisionId(identifier.name, qualifier: key.isEmpty ? nil : key) {
+            throw PermissionRules.functionRevisionMismatch
+        }
         let removed: Bool
         do {
-            removed = try store.removePermission(statementId, from: identifier.name, qualifier: key, expectedRevisionId: revisionId)
+            removed = try store.removePermission(statementId, from: identifier.name, qualifier: key, expectedRevisionId: nil)
         } catch {
             switch error.code {
             case .notFound: throw PermissionRules.noPolicy
@@ -108,6 +114,8 @@ public struct PolicyService: Sendable {
             }
         }
         guard removed else { throw PermissionRules.statementNotFound(statementId) }
+        let revision = (try policy(identifier.name, key))?.revisionId ?? UUID().uuidString.lowercased()
+        try registry.setRevisionId(identifier.name, qualifier: key.isEmpty ? nil : key, to: revision, notFound: .functionNotFound(resource))
         return Response(status: .noContent)
     }
 

@@ -43,6 +43,35 @@ extension FunctionRegistry {
         return a == b
     }
 
+    /// The RevisionId of `$LATEST` (nil), a version or an alias; nil when it does not exist.
+    public func revisionId(_ name: String, qualifier: String?) -> String? {
+        guard let entry = entry(name) else { return nil }
+        let qualifier = qualifier ?? FunctionConfiguration.latest
+        if AliasRules.isAliasName(qualifier) { return entry.aliases[qualifier]?.revisionId }
+        return entry.version(qualifier)?.configuration.revisionId
+    }
+
+    /// Gives `$LATEST` (nil), a version or an alias a new RevisionId and changes nothing
+    /// else (no new LastModified, environments kept): what AddPermission and
+    /// RemovePermission do to the resource whose policy they change.
+    public func setRevisionId(_ name: String, qualifier: String?, to revisionId: String, notFound: LambdaError) throws(LambdaError) {
+        try change(name, notFound: notFound) { (entry: inout Entry, store) throws(LambdaError) in
+            let qualifier = qualifier ?? FunctionConfiguration.latest
+            do {
+                try store.setRevision(name, qualifier: qualifier, revisionId: revisionId)
+            } catch {
+                throw (error as? StoreError)?.code == .notFound ? notFound : .internalFailure
+            }
+            if AliasRules.isAliasName(qualifier) {
+                entry.aliases[qualifier]?.revisionId = revisionId
+            } else if qualifier == FunctionConfiguration.latest {
+                entry.latest.configuration.revisionId = revisionId
+            } else if let number = Int(qualifier) {
+                entry.versions[number]?.configuration.revisionId = revisionId
+            }
+        }
+    }
+
     /// Published versions, by number.
     public func versions(_ name: String) -> [FunctionConfiguration]? {
         entry(name).map { $0.versions.sorted { $0.key < $1.key }.map(\.value.configuration) }

@@ -93,6 +93,19 @@ extension SQLiteFunctionStore {
         }
     }
 
+    public func setRevision(_ name: String, qualifier: String?, revisionId: String) throws(StoreError) {
+        try write { db in
+            if let qualifier, let number = Int(qualifier) {
+                try db.execute(sql: "UPDATE function_version SET revision_id = ? WHERE name = ? AND version = ?", arguments: [revisionId, name, number])
+            } else if let qualifier, qualifier != FunctionConfiguration.latest {
+                try db.execute(sql: "UPDATE function_alias SET revision_id = ? WHERE name = ? AND alias = ?", arguments: [revisionId, name, qualifier])
+            } else {
+                try db.execute(sql: "UPDATE function SET revision_id = ? WHERE name = ?", arguments: [revisionId, name])
+            }
+            guard db.changesCount == 1 else { throw StoreError(.notFound) }
+        }
+    }
+
     public func deleteAlias(_ name: String, alias: String) throws(StoreError) {
         try write { db in
             try db.execute(sql: "DELETE FROM function_alias WHERE name = ? AND alias = ?", arguments: [name, alias])

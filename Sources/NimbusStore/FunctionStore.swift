@@ -26,6 +26,9 @@ public protocol FunctionStore: Sendable {
     func deleteVersion(_ name: String, number: Int) throws(StoreError)
     /// Inserts or replaces an alias.
     func saveAlias(_ alias: FunctionAlias) throws(StoreError)
+    /// Sets the RevisionId of `$LATEST` (nil), a version (its number) or an alias, and
+    /// nothing else: what a policy change does to the resource it changes.
+    func setRevision(_ name: String, qualifier: String?, revisionId: String) throws(StoreError)
     func deleteAlias(_ name: String, alias: String) throws(StoreError)
     func setReservedConcurrency(_ name: String, _ value: Int?) throws(StoreError)
     /// Inserts or replaces a provisioned concurrency configuration; nil deletes it.

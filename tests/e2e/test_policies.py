@@ -16,6 +16,7 @@ REMOVE = load_snapshot("test_lambda_api.snapshot.json", "TestLambdaPermissions::
 MULTIPLE = load_snapshot("test_lambda_api.snapshot.json", "TestLambdaPermissions::test_create_multiple_lambda_permissions")
 EXC = load_snapshot("test_lambda_api.snapshot.json", "TestLambdaPermissions::test_permission_exceptions")
 REVISIONS = load_snapshot("test_lambda_api.snapshot.json", "TestLambdaRevisions::test_function_revisions_permissions")
+PERMISSION_REVISIONS = load_snapshot("test_lambda_api.snapshot.json", "TestLambdaPermissions::test_lambda_permission_revisions")
 
 BUCKET_ARN = "arn:aws:s3:::test-bucket"
 
@@ -222,9 +223,37 @@ def test_policy_revision_ids(lambda_client, functions):
     second = lambda_client.get_policy(FunctionName=name)["RevisionId"]
     assert second != first
     expect_error(lambda_client.add_permission, "PreconditionFailedException", 412, message, FunctionName=name, StatementId="c", RevisionId=first, **base)
-    expect_error(lambda_client.remove_permission, "PreconditionFailedException", 412, message, FunctionName=name, StatementId="a", RevisionId=first)
+    # RemovePermission compares with the function's RevisionId, and says so (recorded).
+    remove_message = PERMISSION_REVISIONS["remove_permission_fn_revision_id_doesnotmatch"]["Error"]["Message"]
+    expect_error(lambda_client.remove_permission, "PreconditionFailedException", 412, remove_message, FunctionName=name, StatementId="a", RevisionId=first)
+    # A policy change gives the function the policy's new RevisionId (recorded: fn9_v1 and
+    # the version's policy share one), and nothing else changes.
+    config = lambda_client.get_function_configuration(FunctionName=name)
+    assert config["RevisionId"] == second and config["LastModified"] == created["LastModified"]
     lambda_client.remove_permission(FunctionName=name, StatementId="a", RevisionId=second)
     assert [s["Sid"] for s in json.loads(lambda_client.get_policy(FunctionName=name)["Policy"])["Statement"]] == ["b"]
+    assert lambda_client.get_function_configuration(FunctionName=name)["RevisionId"] == lambda_client.get_policy(FunctionName=name)["RevisionId"]
+
+
+def test_a_versions_and_an_aliass_policy_revisions(lambda_client, functions):
+    name = functions.name()
+    functions.create(name)
+    version = lambda_client.publish_version(FunctionName=name)
+    alias = lambda_client.create_alias(FunctionName=name, Name="live", FunctionVersion=version["Version"])
+    base = dict(Action="lambda:InvokeFunction", Principal="s3.amazonaws.com")
+    # Before its first statement, an alias's policy is at the alias's RevisionId (recorded message).
+    message = REVISIONS["add_permission_revision_exception"]["Error"]["Message"]
+    expect_error(lambda_client.add_permission, "PreconditionFailedException", 412, message,
+                 FunctionName=name, Qualifier="live", StatementId="a", RevisionId="not-the-alias-revision", **base)
+    lambda_client.add_permission(FunctionName=name, Qualifier="live", StatementId="a", RevisionId=alias["RevisionId"], **base)
+    policy = lambda_client.get_policy(FunctionName=name, Qualifier="live")["RevisionId"]
+    assert policy != alias["RevisionId"] and lambda_client.get_alias(FunctionName=name, Name="live")["RevisionId"] == policy
+    # A version's policy: its RevisionId becomes the version's; $LATEST keeps its own.
+    latest = lambda_client.get_function_configuration(FunctionName=name)["RevisionId"]
+    lambda_client.add_permission(FunctionName=name, Qualifier=version["Version"], StatementId="v", RevisionId=version["RevisionId"], **base)
+    on_version = lambda_client.get_policy(FunctionName=name, Qualifier=version["Version"])["RevisionId"]
+    assert lambda_client.get_function_configuration(FunctionName=name, Qualifier=version["Version"])["RevisionId"] == on_version
+    assert lambda_client.get_function_configuration(FunctionName=name)["RevisionId"] == latest
 
 
 def test_latest_qualifier_reads_the_unqualified_policy(lambda_client, functions):
