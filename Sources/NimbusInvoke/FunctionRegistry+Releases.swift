@@ -21,13 +21,17 @@ extension FunctionRegistry {
             }
             let number = entry.latestVersionNumber + 1
             let published: FunctionConfiguration
+            // Publishing gives $LATEST a new RevisionId too, as the recorded AWS responses show.
+            let latestRevision = UUID().uuidString.lowercased()
             do {
                 published = try store.publishVersion(name, number: number, description: description, revisionId: UUID().uuidString.lowercased(), lastModified: Date())
+                try store.setRevision(name, qualifier: nil, revisionId: latestRevision)
             } catch {
                 throw (error as? StoreError)?.code == .notFound ? notFound : .internalFailure
             }
             entry.versions[number] = Version(configuration: published, pool: FunctionPool())
             entry.latestVersionNumber = number
+            entry.latest.configuration.revisionId = latestRevision
             return published
         }
     }

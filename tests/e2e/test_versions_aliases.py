@@ -110,6 +110,11 @@ def test_publish_preconditions(server, functions):
                  FunctionName=name, CodeSha256="abc")
     rev = client.get_function(FunctionName=name)["Configuration"]["RevisionId"]
     assert client.publish_version(FunctionName=name, RevisionId=rev, CodeSha256=sha)["Version"] == "1"
+    # Publishing gives $LATEST a new RevisionId (recorded: rev2 before, rev3 after).
+    assert recorded["get_function_active_rev2"]["Configuration"]["RevisionId"] != recorded["get_function_latest_rev3"]["Configuration"]["RevisionId"]
+    assert client.get_function(FunctionName=name)["Configuration"]["RevisionId"] != rev
+    expect_error(client.publish_version, "PreconditionFailedException", 412,
+                 message(recorded, "publish_version_revision_exception"), FunctionName=name, RevisionId=rev)
     expect_error(client.publish_version, "ResourceNotFoundException", 404,
                  f"Function not found: {server.arn(name + '-missing')}", FunctionName=name + "-missing")
     expect_error(client.publish_version, "InvalidParameterValueException", 400, FunctionName=name + ":1")
