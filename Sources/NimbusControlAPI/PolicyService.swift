@@ -96,10 +96,12 @@ public struct PolicyService: Sendable {
             throw LambdaError(.resourceNotFound, "No policy found for: \(account.functionArn(identifier.name))")
         }
         let key = Self.policyKey(resolved)
-        let resource = try existingResource(identifier.name, qualifier: key.isEmpty ? nil : key)
-        // Compared with the function's (version's, alias's) RevisionId, as AWS's message says.
-        if let revisionId, revisionId != registry.revisionId(identifier.name, qualifier: key.isEmpty ? nil : key) {
-            throw PermissionRules.functionRevisionMismatch
+        let target = key.isEmpty ? nil : key
+        let resource = try existingResource(identifier.name, qualifier: target)
+        // Compared with the function's (version's, alias's) RevisionId, with AWS's
+        // "GetFunction/GetAlias" message.
+        if let revisionId, revisionId != registry.revisionId(identifier.name, qualifier: target) {
+            throw LambdaError.revisionMismatch
         }
         let removed: Bool
         do {
@@ -115,7 +117,7 @@ public struct PolicyService: Sendable {
         }
         guard removed else { throw PermissionRules.statementNotFound(statementId) }
         let revision = (try policy(identifier.name, key))?.revisionId ?? UUID().uuidString.lowercased()
-        try registry.setRevisionId(identifier.name, qualifier: key.isEmpty ? nil : key, to: revision, notFound: .functionNotFound(resource))
+        try registry.setRevisionId(identifier.name, qualifier: target, to: revision, notFound: .functionNotFound(resource))
         return Response(status: .noContent)
     }
 

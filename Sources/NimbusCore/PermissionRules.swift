@@ -22,9 +22,6 @@ public enum PermissionRules {
         "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id"
     )
 
-    /// RemovePermission's precondition failure: its RevisionId is the function's (or alias's).
-    public static let functionRevisionMismatch = LambdaError.revisionMismatch
-
     public static func conflict(_ statementId: String) -> LambdaError {
         LambdaError(.resourceConflict, "The statement id (\(statementId)) provided already exists. Please provide a new statement id, or remove the existing statement.")
     }

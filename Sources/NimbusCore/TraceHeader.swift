@@ -19,6 +19,9 @@ public struct TraceHeader: Sendable, Equatable {
     /// The header's text.
     public var value: String { "Root=\(root);Parent=\(parent);Sampled=\(sampled ? 1 : 0)" }
 
+    /// The same trace as a W3C `traceparent` (the inverse of ``init(traceparent:)``).
+    public var traceparent: String { "00-\(traceId)-\(parent)-0\(sampled ? 1 : 0)" }
+
     /// The W3C trace id (32 hex) of this trace: the root without `1-` and dashes.
     public var traceId: String { root.dropFirst(2).replacingOccurrences(of: "-", with: "") }
 

@@ -160,14 +160,8 @@ public final class Invoker: Sendable {
                 }
             } catch let failure as ExecutionEnvironment.StartFailure {
                 entry.pool.abandon()
-                let result: InvokeResult
-                do {
-                    result = try startFailed(failure, requestId: requestId, function: function, wantsLogTail: request.wantsLogTail)
-                } catch {
-                    span?.end(coldStart: true, functionError: "Unhandled", errorType: "ServiceException")
-                    throw error
-                }
-                span?.end(coldStart: true, functionError: result.functionError, errorType: failure.errorType)
+                span?.end(coldStart: true, functionError: "Unhandled", errorType: failure.errorType)
+                let result = try startFailed(failure, requestId: requestId, function: function, wantsLogTail: request.wantsLogTail)
                 meter?.completed(durationMs: 0, error: true, coldStart: true, initDurationMs: nil, concurrency: concurrency)
                 return result
             } catch {

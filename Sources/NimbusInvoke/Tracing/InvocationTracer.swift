@@ -36,8 +36,7 @@ public struct InvocationTracer: Sendable {
     ) -> InvocationSpan {
         var parent = ServiceContext.topLevel
         if let incoming, let header = TraceHeader(xray: incoming) {
-            let traceparent = "00-\(header.traceId)-\(header.parent)-0\(header.sampled ? 1 : 0)"
-            tracer.extract(["traceparent": traceparent], into: &parent, using: HeaderCarrier())
+            tracer.extract(["traceparent": header.traceparent], into: &parent, using: HeaderCarrier())
         }
         let now = EpochInstant(Date())
         let start = queuedSince.map { min(EpochInstant($0), now) } ?? now
